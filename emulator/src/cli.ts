@@ -1,0 +1,97 @@
+/**
+ * `npm start -- [image] [options] [-- app args]`: boots a guest image in v86 with the KV device
+ * connected to a proxy, streams the guest console and exits with the guest's status.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { connectProxy, unavailableLink, type ProxyLink } from './proxyLauncher.js';
+import { runGuest } from './vm.js';
+import { DEFAULT_IMAGE } from './paths.js';
+import { formatStats } from './statsReport.js';
+
+const argv = yargs(hideBin(process.argv))
+  .scriptName('npm start --')
+  .usage('$0 [image] [options] [-- app args]\n\nBoots a hermitkv guest image in v86 and connects its KV device to the proxy.')
+  .command('$0 [image]', false)
+  .positional('image', { type: 'string', default: DEFAULT_IMAGE, describe: 'Multiboot ELF built by `make image`' })
+  .option('engine', { type: 'string', describe: 'storage engine of a proxy started for this run (object)' })
+  .option('s3-endpoint', { type: 'string', describe: 'S3 endpoint URL, or "aws" for AWS S3 (default: embedded endpoint unless AWS is configured)' })
+  .option('bucket', { type: 'string', describe: 'S3 bucket (default hermitkv)' })
+  .option('prefix', { type: 'string', describe: 'key prefix inside the bucket (default kv/)' })
+  .option('data-dir', { type: 'string', describe: 'where the embedded S3 endpoint keeps its data (default .data)' })
+  .option('socket', { type: 'string', describe: 'use the proxy listening on this socket instead of starting one' })
+  .option('own-proxy', { type: 'boolean', default: false, describe: 'start a private proxy even if `npm run proxy` is running' })
+  .option('memsize', { type: 'number', default: 64, describe: 'guest RAM in MiB' })
+  .option('timeout', { type: 'number', describe: 'stop the guest after this many seconds (exit status 124)' })
+  .option('stats', { type: 'boolean', default: false, describe: 'print hypercall and S3 statistics at exit' })
+  .parserConfiguration({ 'populate--': true })
+  .strict()
+  .help()
+  .version(false)
+  .parseSync();
+
+function proxyArgs(): string[] {
+  const args: string[] = [];
+  const pass = (flag: string, value: string | undefined): void => {
+    if (value !== undefined) args.push(`--${flag}`, value);
+  };
+  pass('engine', argv.engine);
+  pass('s3-endpoint', argv['s3-endpoint']);
+  pass('bucket', argv.bucket);
+  pass('prefix', argv.prefix);
+  pass('data-dir', argv['data-dir']);
+  return args;
+}
+
+async function main(): Promise<number> {
+  const image = argv.image ?? DEFAULT_IMAGE;
+  if (!existsSync(image)) {
+    console.error(`hermitkv: no guest image at ${image}; build the images with \`make image\``);
+    return 2;
+  }
+  if (!Number.isInteger(argv.memsize) || argv.memsize < 4 || argv.memsize > 2047) {
+    console.error('hermitkv: --memsize must be a whole number of MiB between 4 and 2047');
+    return 2;
+  }
+  const appArgs = ((argv['--'] as unknown[] | undefined) ?? []).map(String);
+  const guestArgv = [path.basename(image, '.elf'), ...appArgs];
+  if (Buffer.byteLength(guestArgv.join('\0') + '\0') > 4096) {
+    console.error('hermitkv: the app arguments exceed 4096 bytes');
+    return 2;
+  }
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+  let link: ProxyLink;
+  try {
+    link = await connectProxy({ socket: argv.socket, ownProxy: argv['own-proxy'], proxyArgs: proxyArgs(), log });
+  } catch (err) {
+    // The guest still runs: its KV calls fail with -1, which is what a guest must cope with.
+    log(`hermitkv: no proxy: ${err instanceof Error ? err.message : String(err)}; KV requests will fail`);
+    link = unavailableLink(err instanceof Error ? err.message : String(err));
+  }
+
+  const result = await runGuest({
+    kernel: readFileSync(image),
+    argv: guestArgv,
+    memorySize: argv.memsize * 1024 * 1024,
+    backend: link.backend,
+    console: (fd, bytes) => void (fd === 1 ? process.stdout : process.stderr).write(bytes),
+    log,
+    timeoutMs: argv.timeout !== undefined ? argv.timeout * 1000 : undefined,
+  });
+  if (argv.stats) log(await formatStats(result, link));
+  await link.close();
+  return result.exitStatus;
+}
+
+main().then(
+  (status) => {
+    process.exitCode = status & 0xff;
+  },
+  (err: unknown) => {
+    console.error(`hermitkv: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,129 @@
+/**
+ * The hypervisor's end of the device channel: one node-ipc connection to the proxy, carrying
+ * binary frames (proxy/src/ipc/protocol.ts) in node-ipc's rawBuffer mode. Many requests are in
+ * flight at once on the one connection; responses are matched to requests by id.
+ *
+ * When the proxy cannot be reached, or the connection drops, every pending and every later
+ * request resolves with `unavailable` (and the reason), never hangs and never throws.
+ */
+import { IPCModule } from 'node-ipc';
+import {
+  FrameReader,
+  ProtocolError,
+  WireOp,
+  decodeResponse,
+  encodeRequest,
+  type WireResponse,
+} from '../../../proxy/src/ipc/protocol.js';
+
+export type ProxyReply = { kind: 'response'; response: WireResponse } | { kind: 'unavailable'; reason: string };
+
+const CLIENT_ID = 'hermitkv-proxy';
+
+export class ProxyClient {
+  private readonly ipc = new IPCModule();
+  private readonly pending = new Map<number, (reply: ProxyReply) => void>();
+  private readonly reader = new FrameReader();
+  private nextId = 1;
+  private connected = false;
+  private downReason = 'not connected yet';
+
+  private constructor(readonly socketPath: string) {}
+
+  /** Connects; resolves with the client, or rejects with a one-line reason. */
+  static connect(socketPath: string, timeoutMs = 5000): Promise<ProxyClient> {
+    const client = new ProxyClient(socketPath);
+    return client.open(timeoutMs).then(() => client);
+  }
+
+  private open(timeoutMs: number): Promise<void> {
+    Object.assign(this.ipc.config, {
+      rawBuffer: true,
+      encoding: 'latin1', // node-ipc decodes chunks to strings and back: latin1 is byte-exact
+      silent: true,
+      maxRetries: 0,
+      stopRetrying: true,
+    });
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => fail(`no answer from ${this.socketPath} within ${timeoutMs} ms`), timeoutMs);
+      let settled = false;
+      const fail = (reason: string): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.ipc.disconnect(CLIENT_ID);
+        reject(new Error(reason));
+      };
+      this.ipc.connectTo(CLIENT_ID, this.socketPath);
+      const link = this.ipc.of[CLIENT_ID]!;
+      link.on('connect', () => {
+        this.connected = true;
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve();
+      });
+      link.on('error', (err: Error) => {
+        this.downReason = describe(err);
+        fail(`cannot reach the proxy at ${this.socketPath}: ${this.downReason}`);
+      });
+      link.on('disconnect', () => this.markDown(this.connected ? 'the proxy closed the connection' : this.downReason));
+      link.on('data', (chunk: Buffer) => this.receive(chunk));
+    });
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  get reason(): string {
+    return this.downReason;
+  }
+
+  request(op: WireOp, key: Buffer, value: Buffer = Buffer.alloc(0)): Promise<ProxyReply> {
+    if (!this.connected) return Promise.resolve({ kind: 'unavailable', reason: this.downReason });
+    const id = this.nextId;
+    this.nextId = this.nextId === 0xffffffff ? 1 : this.nextId + 1;
+    return new Promise<ProxyReply>((resolve) => {
+      this.pending.set(id, resolve);
+      this.ipc.of[CLIENT_ID]!.emit(encodeRequest({ id, op, key, value }));
+    });
+  }
+
+  close(): void {
+    this.markDown('closed by the hypervisor');
+    this.ipc.disconnect(CLIENT_ID);
+  }
+
+  private receive(chunk: Buffer): void {
+    try {
+      for (const body of this.reader.push(chunk)) {
+        const response = decodeResponse(body);
+        const resolve = this.pending.get(response.id);
+        if (!resolve) continue; // a response for a request we no longer wait for
+        this.pending.delete(response.id);
+        resolve({ kind: 'response', response });
+      }
+    } catch (err) {
+      const why = err instanceof ProtocolError ? err.message : describe(err);
+      this.markDown(`malformed response from the proxy: ${why}`);
+      this.ipc.disconnect(CLIENT_ID);
+    }
+  }
+
+  private markDown(reason: string): void {
+    this.connected = false;
+    this.downReason = reason;
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    for (const resolve of waiting) resolve({ kind: 'unavailable', reason });
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code ? `${code} (${err.message})` : err.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,167 @@
+/**
+ * The KV device: the hypervisor's side of the split driver.
+ *
+ * Submit (outl on HKV_PORT_KV_SUBMIT): the descriptor is copied and validated (request.ts), its
+ * status set synchronously to PENDING (accepted) or BUSY (the bounded queue is full: the guest
+ * retries after a completion, nothing is dropped), and the request is relayed to the proxy.
+ * Completion: the result goes into guest memory (GET bytes, result_len, then status), the tag is
+ * queued on HKV_PORT_KV_COMPLETION and the IRQ line pulsed. Only live requests are ever written
+ * back, and only to their own descriptor's result fields and GET buffer.
+ */
+import { ABI, OP_NAMES, type KvOp } from '../abi.js';
+import type { GuestMemory } from '../machine/guestMemory.js';
+import type { V86Machine } from '../machine/v86Machine.js';
+import { WireOp, WireStatus } from '../../../proxy/src/ipc/protocol.js';
+import type { ProxyReply } from '../ipc/proxyClient.js';
+import { parseDescriptor, type KvRequest } from './request.js';
+import { KvStats } from './stats.js';
+
+/** Where requests go: the proxy client (or anything with the same contract). */
+export interface KvBackend {
+  request(op: WireOp, key: Buffer, value?: Buffer): Promise<ProxyReply>;
+}
+
+export interface KvDeviceEvents {
+  /** A request the host refused or could not serve, with the reason (for the console/log). */
+  problem(message: string): void;
+  /** Every completed request, for traces. */
+  completed?(done: CompletedRequest): void;
+}
+
+export interface CompletedRequest {
+  request: KvRequest;
+  status: number;
+  resultLen: number;
+  /** performance.now() at submit, at relay to the proxy, and at completion. */
+  submittedAt: number;
+  completedAt: number;
+}
+
+const WIRE_OP: Readonly<Record<KvOp, WireOp>> = {
+  [ABI.HKV_OP_PUT]: WireOp.Put,
+  [ABI.HKV_OP_GET]: WireOp.Get,
+  [ABI.HKV_OP_DELETE]: WireOp.Delete,
+};
+
+export class KvDevice {
+  readonly stats = new KvStats();
+  private readonly completions: number[] = [];
+  private inFlight = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly machine: V86Machine,
+    private readonly memory: GuestMemory,
+    private readonly backend: KvBackend,
+    private readonly events: KvDeviceEvents,
+    private readonly queueCapacity = 256,
+  ) {
+    machine.onOut32(ABI.HKV_PORT_KV_SUBMIT, (addr) => this.submit(addr >>> 0));
+    machine.onIn32(ABI.HKV_PORT_KV_COMPLETION, () => this.completions.shift() ?? ABI.HKV_NO_COMPLETION);
+  }
+
+  /** After stop no completion touches guest memory (the machine is going away). */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  get requestsInFlight(): number {
+    return this.inFlight;
+  }
+
+  private submit(descAddr: number): void {
+    try {
+      const parsed = parseDescriptor(this.memory, descAddr);
+      if (parsed.kind === 'unreadable') {
+        this.stats.rejected++;
+        this.events.problem(`kv: rejected submit: ${parsed.reason}`);
+        return;
+      }
+      if (this.inFlight >= this.queueCapacity) {
+        this.stats.busy++;
+        this.memory.writeI32(descAddr + ABI.HKV_DESC_OFF_STATUS, ABI.HKV_STATUS_BUSY);
+        return;
+      }
+      this.memory.writeI32(descAddr + ABI.HKV_DESC_OFF_STATUS, ABI.HKV_STATUS_PENDING);
+      const submittedAt = performance.now();
+      this.inFlight++;
+      this.stats.noteInFlight(this.inFlight);
+      if (parsed.kind === 'invalid') {
+        this.stats.rejected++;
+        this.events.problem(`kv: invalid request (tag ${parsed.tag}): ${parsed.reason}`);
+        // Completes like any other request, on a later turn, so the guest sees one path.
+        const stub = { descAddr, tag: parsed.tag } as const;
+        setImmediate(() => this.finish(stub, ABI.HKV_STATUS_INVALID, 0, undefined, submittedAt, undefined));
+        return;
+      }
+      this.relay(parsed.request, submittedAt);
+    } catch (err) {
+      // Never let an exception unwind into v86.
+      this.stats.rejected++;
+      this.events.problem(`kv: submit failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private relay(req: KvRequest, submittedAt: number): void {
+    this.stats.noteRequest(req.op, req.key.length, req.value.length);
+    this.backend.request(WIRE_OP[req.op], req.key, req.value).then(
+      (reply) => this.answer(req, reply, submittedAt),
+      (err: unknown) => this.answer(req, { kind: 'unavailable', reason: String(err) }, submittedAt),
+    );
+  }
+
+  private answer(req: KvRequest, reply: ProxyReply, submittedAt: number): void {
+    if (reply.kind === 'unavailable') {
+      this.stats.unavailable++;
+      this.events.problem(`kv: proxy unavailable: ${reply.reason}`);
+      this.finish(req, ABI.HKV_STATUS_UNAVAILABLE, 0, undefined, submittedAt, req);
+      return;
+    }
+    const { status, value } = reply.response;
+    switch (status) {
+      case WireStatus.Ok:
+        if (req.op !== ABI.HKV_OP_GET) return this.finish(req, ABI.HKV_STATUS_OK, 0, undefined, submittedAt, req);
+        if (value.length > req.bufCapacity) {
+          return this.finish(req, ABI.HKV_STATUS_TOO_SMALL, value.length, undefined, submittedAt, req);
+        }
+        this.stats.bytesToGuest += value.length;
+        return this.finish(req, ABI.HKV_STATUS_OK, value.length, value, submittedAt, req);
+      case WireStatus.NotFound:
+        return this.finish(req, ABI.HKV_STATUS_NOT_FOUND, 0, undefined, submittedAt, req);
+      case WireStatus.Invalid:
+        this.stats.rejected++;
+        this.events.problem(`kv: proxy refused a request: ${value.toString('utf8')}`);
+        return this.finish(req, ABI.HKV_STATUS_INVALID, 0, undefined, submittedAt, req);
+      default:
+        this.stats.ioErrors++;
+        this.events.problem(`kv: ${OP_NAMES[req.op]} failed in the proxy: ${value.toString('utf8')}`);
+        return this.finish(req, ABI.HKV_STATUS_IO_ERROR, 0, undefined, submittedAt, req);
+    }
+  }
+
+  private finish(
+    target: { descAddr: number; tag: number; bufAddr?: number },
+    status: number,
+    resultLen: number,
+    data: Buffer | undefined,
+    submittedAt: number,
+    request: KvRequest | undefined,
+  ): void {
+    this.inFlight--;
+    if (this.stopped) return;
+    try {
+      if (data && target.bufAddr !== undefined) this.memory.write(target.bufAddr, data, 'get buffer');
+      this.memory.writeU32(target.descAddr + ABI.HKV_DESC_OFF_RESULT_LEN, resultLen);
+      this.memory.writeI32(target.descAddr + ABI.HKV_DESC_OFF_STATUS, status);
+    } catch (err) {
+      this.events.problem(`kv: cannot complete tag ${target.tag}: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    this.stats.noteStatus(status);
+    this.completions.push(target.tag);
+    this.machine.pulseIrq(ABI.HKV_KV_IRQ);
+    if (request && this.events.completed) {
+      this.events.completed({ request, status, resultLen, submittedAt, completedAt: performance.now() });
+    }
+  }
+}

@@ -1,0 +1,20 @@
+/** The `--stats` report printed at exit, in the spirit of uhyve's `--stats`. */
+import type { RunResult } from './vm.js';
+import type { ProxyLink } from './proxyLauncher.js';
+
+export async function formatStats(result: RunResult, link: ProxyLink): Promise<string> {
+  const kv = result.kv;
+  const lines = [
+    'hermitkv stats:',
+    `  hypercalls      write ${result.hypercalls.write}, exit ${result.hypercalls.exit}, cmdsize ${result.hypercalls.cmdsize}, cmdval ${result.hypercalls.cmdval}`,
+    `  kv requests     put ${kv.requests.put}, get ${kv.requests.get}, delete ${kv.requests.delete}`,
+    `  kv completions  ${Object.entries(kv.statuses).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`,
+    `  rejected        ${kv.rejected + result.rejectedHypercalls} (kv ${kv.rejected}, other hypercalls ${result.rejectedHypercalls}); busy ${kv.busy}`,
+    `  in flight (max) ${kv.maxInFlight}`,
+    `  bytes           guest→host ${kv.bytesFromGuest}, host→guest ${kv.bytesToGuest}`,
+  ];
+  const proxy = await link.proxyStats();
+  if (proxy) lines.push(`  proxy           ${JSON.stringify(proxy)}`);
+  else lines.push(`  proxy           (no statistics: ${link.description})`);
+  return lines.join('\n');
+}
