@@ -10,6 +10,7 @@ import { connectProxy, unavailableLink, type ProxyLink } from './proxyLauncher.j
 import { runGuest } from './vm.js';
 import { DEFAULT_IMAGE } from './paths.js';
 import { formatStats } from './statsReport.js';
+import { TraceWriter } from './trace/traceWriter.js';
 
 const argv = yargs(hideBin(process.argv))
   .scriptName('npm start --')
@@ -25,6 +26,8 @@ const argv = yargs(hideBin(process.argv))
   .option('own-proxy', { type: 'boolean', default: false, describe: 'start a private proxy even if `npm run proxy` is running' })
   .option('memsize', { type: 'number', default: 64, describe: 'guest RAM in MiB' })
   .option('timeout', { type: 'number', describe: 'stop the guest after this many seconds (exit status 124)' })
+  .option('trace', { type: 'string', describe: 'write one JSON line per KV hypercall to FILE (summarise with `npm run trace -- FILE`)' })
+  .option('trace-keys', { type: 'boolean', default: false, describe: 'include key bytes (hex) in the trace; values never appear' })
   .option('stats', { type: 'boolean', default: false, describe: 'print hypercall and S3 statistics at exit' })
   .parserConfiguration({ 'populate--': true })
   .strict()
@@ -72,6 +75,7 @@ async function main(): Promise<number> {
     link = unavailableLink(err instanceof Error ? err.message : String(err));
   }
 
+  const trace = argv.trace ? new TraceWriter(argv.trace, performance.now(), argv['trace-keys']) : undefined;
   const result = await runGuest({
     kernel: readFileSync(image),
     argv: guestArgv,
@@ -79,8 +83,10 @@ async function main(): Promise<number> {
     backend: link.backend,
     console: (fd, bytes) => void (fd === 1 ? process.stdout : process.stderr).write(bytes),
     log,
+    onCompleted: trace ? (done) => trace.record(done) : undefined,
     timeoutMs: argv.timeout !== undefined ? argv.timeout * 1000 : undefined,
   });
+  await trace?.close();
   if (argv.stats) log(await formatStats(result, link));
   await link.close();
   return result.exitStatus;

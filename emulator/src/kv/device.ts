@@ -34,7 +34,18 @@ export interface CompletedRequest {
   resultLen: number;
   /** performance.now() at submit, at relay to the proxy, and at completion. */
   submittedAt: number;
+  relayedAt: number;
   completedAt: number;
+}
+
+/** A request the device has accepted and not yet completed. */
+interface Live {
+  descAddr: number;
+  tag: number;
+  submittedAt: number;
+  relayedAt: number;
+  /** Absent for requests that failed validation (nothing to trace but the rejection). */
+  request?: KvRequest;
 }
 
 const WIRE_OP: Readonly<Record<KvOp, WireOp>> = {
@@ -83,18 +94,18 @@ export class KvDevice {
         return;
       }
       this.memory.writeI32(descAddr + ABI.HKV_DESC_OFF_STATUS, ABI.HKV_STATUS_PENDING);
-      const submittedAt = performance.now();
       this.inFlight++;
       this.stats.noteInFlight(this.inFlight);
+      const now = performance.now();
       if (parsed.kind === 'invalid') {
         this.stats.rejected++;
         this.events.problem(`kv: invalid request (tag ${parsed.tag}): ${parsed.reason}`);
         // Completes like any other request, on a later turn, so the guest sees one path.
-        const stub = { descAddr, tag: parsed.tag } as const;
-        setImmediate(() => this.finish(stub, ABI.HKV_STATUS_INVALID, 0, undefined, submittedAt, undefined));
+        const live: Live = { descAddr, tag: parsed.tag, submittedAt: now, relayedAt: now };
+        setImmediate(() => this.finish(live, ABI.HKV_STATUS_INVALID));
         return;
       }
-      this.relay(parsed.request, submittedAt);
+      this.relay(parsed.request, now);
     } catch (err) {
       // Never let an exception unwind into v86.
       this.stats.rejected++;
@@ -103,65 +114,61 @@ export class KvDevice {
   }
 
   private relay(req: KvRequest, submittedAt: number): void {
+    const pending: Live = { descAddr: req.descAddr, tag: req.tag, submittedAt, relayedAt: performance.now(), request: req };
     this.stats.noteRequest(req.op, req.key.length, req.value.length);
     this.backend.request(WIRE_OP[req.op], req.key, req.value).then(
-      (reply) => this.answer(req, reply, submittedAt),
-      (err: unknown) => this.answer(req, { kind: 'unavailable', reason: String(err) }, submittedAt),
+      (reply) => this.answer(pending, req, reply),
+      (err: unknown) => this.answer(pending, req, { kind: 'unavailable', reason: String(err) }),
     );
   }
 
-  private answer(req: KvRequest, reply: ProxyReply, submittedAt: number): void {
+  private answer(live: Live, req: KvRequest, reply: ProxyReply): void {
     if (reply.kind === 'unavailable') {
       this.stats.unavailable++;
       this.events.problem(`kv: proxy unavailable: ${reply.reason}`);
-      this.finish(req, ABI.HKV_STATUS_UNAVAILABLE, 0, undefined, submittedAt, req);
-      return;
+      return this.finish(live, ABI.HKV_STATUS_UNAVAILABLE);
     }
     const { status, value } = reply.response;
     switch (status) {
       case WireStatus.Ok:
-        if (req.op !== ABI.HKV_OP_GET) return this.finish(req, ABI.HKV_STATUS_OK, 0, undefined, submittedAt, req);
-        if (value.length > req.bufCapacity) {
-          return this.finish(req, ABI.HKV_STATUS_TOO_SMALL, value.length, undefined, submittedAt, req);
-        }
+        if (req.op !== ABI.HKV_OP_GET) return this.finish(live, ABI.HKV_STATUS_OK);
+        if (value.length > req.bufCapacity) return this.finish(live, ABI.HKV_STATUS_TOO_SMALL, value.length);
         this.stats.bytesToGuest += value.length;
-        return this.finish(req, ABI.HKV_STATUS_OK, value.length, value, submittedAt, req);
+        return this.finish(live, ABI.HKV_STATUS_OK, value.length, { addr: req.bufAddr, data: value });
       case WireStatus.NotFound:
-        return this.finish(req, ABI.HKV_STATUS_NOT_FOUND, 0, undefined, submittedAt, req);
+        return this.finish(live, ABI.HKV_STATUS_NOT_FOUND);
       case WireStatus.Invalid:
         this.stats.rejected++;
         this.events.problem(`kv: proxy refused a request: ${value.toString('utf8')}`);
-        return this.finish(req, ABI.HKV_STATUS_INVALID, 0, undefined, submittedAt, req);
+        return this.finish(live, ABI.HKV_STATUS_INVALID);
       default:
         this.stats.ioErrors++;
         this.events.problem(`kv: ${OP_NAMES[req.op]} failed in the proxy: ${value.toString('utf8')}`);
-        return this.finish(req, ABI.HKV_STATUS_IO_ERROR, 0, undefined, submittedAt, req);
+        return this.finish(live, ABI.HKV_STATUS_IO_ERROR);
     }
   }
 
-  private finish(
-    target: { descAddr: number; tag: number; bufAddr?: number },
-    status: number,
-    resultLen: number,
-    data: Buffer | undefined,
-    submittedAt: number,
-    request: KvRequest | undefined,
-  ): void {
+  /**
+   * Writes a live request's result into its own descriptor (and GET buffer), then posts its tag
+   * and pulses the IRQ. Status is written last: the guest treats it as the "done" flag.
+   */
+  private finish(live: Live, status: number, resultLen = 0, payload?: { addr: number; data: Buffer }): void {
     this.inFlight--;
     if (this.stopped) return;
     try {
-      if (data && target.bufAddr !== undefined) this.memory.write(target.bufAddr, data, 'get buffer');
-      this.memory.writeU32(target.descAddr + ABI.HKV_DESC_OFF_RESULT_LEN, resultLen);
-      this.memory.writeI32(target.descAddr + ABI.HKV_DESC_OFF_STATUS, status);
+      if (payload) this.memory.write(payload.addr, payload.data, 'get buffer');
+      this.memory.writeU32(live.descAddr + ABI.HKV_DESC_OFF_RESULT_LEN, resultLen);
+      this.memory.writeI32(live.descAddr + ABI.HKV_DESC_OFF_STATUS, status);
     } catch (err) {
-      this.events.problem(`kv: cannot complete tag ${target.tag}: ${err instanceof Error ? err.message : String(err)}`);
+      this.events.problem(`kv: cannot complete tag ${live.tag}: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
     this.stats.noteStatus(status);
-    this.completions.push(target.tag);
+    this.completions.push(live.tag);
     this.machine.pulseIrq(ABI.HKV_KV_IRQ);
-    if (request && this.events.completed) {
-      this.events.completed({ request, status, resultLen, submittedAt, completedAt: performance.now() });
+    if (live.request && this.events.completed) {
+      const { submittedAt, relayedAt } = live;
+      this.events.completed({ request: live.request, status, resultLen, submittedAt, relayedAt, completedAt: performance.now() });
     }
   }
 }

@@ -12,6 +12,8 @@ export interface KvRequest {
   descAddr: number;
   op: KvOp;
   tag: number;
+  /** The guest thread that submitted it (informational, for traces). */
+  thread: number;
   key: Buffer;
   /** PUT: the value bytes, copied at submit. Empty for GET and DELETE. */
   value: Buffer;
@@ -54,7 +56,7 @@ export function parseDescriptor(memory: GuestMemory, descAddr: number): ParseRes
   if (valLen > ABI.HKV_MAX_VALUE_LEN) return invalid(`value length ${valLen} exceeds ${ABI.HKV_MAX_VALUE_LEN}`);
 
   const key = memory.read(keyAddr, keyLen, 'key');
-  const base = { descAddr, op: op as KvOp, tag, key, value: Buffer.alloc(0), bufAddr: 0, bufCapacity: 0 };
+  const base = { descAddr, op: op as KvOp, tag, thread: 0, key, value: Buffer.alloc(0), bufAddr: 0, bufCapacity: 0 };
   switch (op) {
     case ABI.HKV_OP_PUT:
       // A put of zero bytes is the seed's delete (`put(key, NULL, 0)`), whatever val_addr holds.

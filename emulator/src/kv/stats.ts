@@ -24,7 +24,7 @@ export class KvStats {
   }
 
   noteStatus(status: number): void {
-    const name = STATUS_NAMES.get(status) ?? `status${status}`;
+    const name = statusName(status);
     this.statuses[name] = (this.statuses[name] ?? 0) + 1;
   }
 }
@@ -37,3 +37,7 @@ const STATUS_NAMES = new Map<number, string>([
   [ABI.HKV_STATUS_IO_ERROR, 'io_error'],
   [ABI.HKV_STATUS_UNAVAILABLE, 'unavailable'],
 ]);
+
+export function statusName(status: number): string {
+  return STATUS_NAMES.get(status) ?? `status${status}`;
+}

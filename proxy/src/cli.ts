@@ -1,0 +1,82 @@
+/**
+ * `npm run proxy -- [options]`: the proxy as a command. Parses arguments, calls startProxy and
+ * waits for a signal (or, when forked by the hypervisor, for the parent to go away).
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { DEFAULT_ENGINE, engineNames } from './engine/registry.js';
+import { defaultSocketPath } from './ipc/socketPath.js';
+import { DEFAULT_DATA_DIR, DEFAULT_MAX_INFLIGHT, startProxy, type RunningProxy } from './proxy.js';
+import { DEFAULT_BUCKET, DEFAULT_PREFIX } from './s3/config.js';
+
+const NAME = 'hermitkv-proxy';
+
+function fail(message: string): never {
+  process.stderr.write(`${NAME}: ${message}\n`);
+  process.exit(1);
+}
+
+const argv = yargs(hideBin(process.argv))
+  .scriptName('npm run proxy --')
+  .usage('$0 [options]\n\nThe hermitkv proxy (backend driver): serves key-value requests on a Unix socket and stores them in S3.')
+  .option('engine', { type: 'string', default: DEFAULT_ENGINE, describe: `storage engine: ${engineNames().join(' | ')}` })
+  .option('s3-endpoint', {
+    type: 'string',
+    describe:
+      'S3 endpoint URL (path-style), "aws" for AWS S3, or "embedded" for the built-in endpoint. Default: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, else AWS S3 if AWS_REGION / AWS_PROFILE / AWS_ACCESS_KEY_ID is set, else embedded',
+  })
+  .option('bucket', { type: 'string', default: DEFAULT_BUCKET, describe: 'S3 bucket (must exist unless the endpoint is embedded)' })
+  .option('prefix', { type: 'string', default: DEFAULT_PREFIX, describe: 'prefix of every object name ("" for none; "/" is appended)' })
+  .option('data-dir', { type: 'string', default: DEFAULT_DATA_DIR, describe: 'data directory of the embedded S3 endpoint (objects under <dir>/s3)' })
+  .option('socket', { type: 'string', describe: `Unix socket to serve (default ${defaultSocketPath()})` })
+  .option('max-inflight', { type: 'number', default: DEFAULT_MAX_INFLIGHT, describe: 'engine operations running at once' })
+  .option('stats', { type: 'boolean', default: false, describe: 'print statistics when the proxy stops' })
+  .strict()
+  .help()
+  .version(false)
+  .wrap(Math.min(110, process.stdout.columns ?? 100))
+  .fail((message: string | undefined, err: Error | undefined) => fail(`${message ?? err?.message ?? 'bad arguments'} (see --help)`))
+  .parseSync();
+
+let proxy: RunningProxy;
+try {
+  proxy = await startProxy({
+    engine: argv.engine,
+    ...(argv['s3-endpoint'] === undefined ? {} : { s3Endpoint: argv['s3-endpoint'] }),
+    bucket: argv.bucket,
+    prefix: argv.prefix,
+    dataDir: argv['data-dir'],
+    ...(argv.socket === undefined ? {} : { socketPath: argv.socket }),
+    maxInflight: argv['max-inflight'],
+  });
+} catch (err) {
+  fail(err instanceof Error ? err.message : String(err));
+}
+
+const { socketPath, engine, endpoint, bucket, prefix } = proxy;
+const where = endpoint === 'none' ? 'no S3' : `s3 ${endpoint}/${bucket}/${prefix}`;
+process.stdout.write(`${NAME}: ready on ${socketPath} (engine ${engine}, ${where})\n`);
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  const timer = setTimeout(() => fail('did not stop within 30 s'), 30_000);
+  timer.unref();
+  await proxy.close();
+  if (argv.stats) printStats(proxy.stats());
+  process.exit(0);
+}
+
+function printStats(stats: Record<string, number | string>): void {
+  const lines = Object.entries(stats).map(([key, value]) => `  ${key} ${value}`);
+  process.stderr.write(`${NAME} stats:\n${lines.join('\n')}\n`);
+}
+
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
+if (process.send !== undefined) {
+  // Forked by the hypervisor: report readiness, and end with the parent's run.
+  process.send({ type: 'ready', socket: socketPath, engine, endpoint, bucket, prefix });
+  process.on('disconnect', () => void stop());
+}

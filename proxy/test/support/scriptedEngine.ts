@@ -1,0 +1,66 @@
+/**
+ * An in-memory Engine for IPC server tests whose timing the test controls: operations on a held
+ * key wait until the test releases it, and every operation can take a random delay. It records
+ * the order in which writes were applied and how many operations ran at once.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Engine } from '../../src/engine/engine.js';
+
+export class ScriptedEngine implements Engine {
+  readonly name = 'scripted';
+  readonly data = new Map<string, Buffer>();
+  /** `key=value` for every applied put, in application order. */
+  readonly applied: string[] = [];
+  maxConcurrent = 0;
+  randomDelayMs = 0;
+  private running = 0;
+  private readonly holds = new Map<string, { promise: Promise<void>; release: () => void }>();
+
+  hold(key: string): void {
+    let release!: () => void;
+    const promise = new Promise<void>((resolve) => (release = resolve));
+    this.holds.set(key, { promise, release });
+  }
+
+  release(key: string): void {
+    this.holds.get(key)?.release();
+    this.holds.delete(key);
+  }
+
+  private async step<T>(key: Buffer, op: () => T): Promise<T> {
+    this.running++;
+    this.maxConcurrent = Math.max(this.maxConcurrent, this.running);
+    try {
+      const k = key.toString('latin1');
+      if (k.startsWith('boom')) throw new Error(`engine failure for ${k}\nsecond line`);
+      await this.holds.get(k)?.promise;
+      if (this.randomDelayMs > 0) await sleep(Math.random() * this.randomDelayMs);
+      return op();
+    } finally {
+      this.running--;
+    }
+  }
+
+  put(key: Buffer, value: Buffer): Promise<void> {
+    return this.step(key, () => {
+      this.data.set(key.toString('latin1'), Buffer.from(value));
+      this.applied.push(`${key.toString('latin1')}=${value.toString('latin1')}`);
+    });
+  }
+
+  get(key: Buffer): Promise<Buffer | undefined> {
+    return this.step(key, () => this.data.get(key.toString('latin1')));
+  }
+
+  delete(key: Buffer): Promise<void> {
+    return this.step(key, () => {
+      this.data.delete(key.toString('latin1'));
+    });
+  }
+
+  stats(): Record<string, number> {
+    return { 'engine.keys': this.data.size };
+  }
+
+  async close(): Promise<void> {}
+}
