@@ -55,7 +55,7 @@ export const ABI = {
   HKV_DESC_OFF_AUX_ADDR: 32,
   HKV_DESC_OFF_AUX_LEN: 36,
   HKV_DESC_OFF_FLAGS: 40,
-  HKV_DESC_OFF_RESERVED: 44,
+  HKV_DESC_OFF_THREAD: 44,
 } as const;
 
 export type KvOp = typeof ABI.HKV_OP_PUT | typeof ABI.HKV_OP_GET | typeof ABI.HKV_OP_DELETE;

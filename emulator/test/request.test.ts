@@ -26,7 +26,7 @@ interface Desc {
   valLen?: number;
   auxAddr?: number;
   flags?: number;
-  reserved?: number;
+  thread?: number;
 }
 
 const DESC = 0x200000;
@@ -46,7 +46,7 @@ function place(bytes: Buffer, d: Desc, at = DESC): void {
   put(ABI.HKV_DESC_OFF_AUX_ADDR, d.auxAddr ?? 0);
   put(ABI.HKV_DESC_OFF_AUX_LEN, 0);
   put(ABI.HKV_DESC_OFF_FLAGS, d.flags ?? 0);
-  put(ABI.HKV_DESC_OFF_RESERVED, d.reserved ?? 0);
+  put(ABI.HKV_DESC_OFF_THREAD, d.thread ?? 0);
 }
 
 function parse(d: Desc) {
@@ -66,6 +66,11 @@ describe('KV descriptor validation', () => {
     expect(result.request.key.toString()).toBe('abc');
     expect(result.request.value.toString()).toBe('hello');
     expect(result.request.tag).toBe(7);
+  });
+
+  it('carries the submitting thread id through to the request (for traces)', () => {
+    const { result } = parse({ thread: 42 });
+    expect(result.kind === 'ok' && result.request.thread).toBe(42);
   });
 
   it('treats a zero-length put as a delete', () => {
@@ -89,7 +94,6 @@ describe('KV descriptor validation', () => {
     ['an unknown op', { op: 99 }],
     ['op zero', { op: 0 }],
     ['non-zero flags', { flags: 1 }],
-    ['non-zero reserved field', { reserved: 5 }],
     ['aux fields on a put', { auxAddr: KEY }],
     ['a get buffer past RAM', { op: ABI.HKV_OP_GET, valAddr: RAM - 4, valLen: 8 }],
     ['a get buffer overlapping the descriptor', { op: ABI.HKV_OP_GET, valAddr: DESC + 8, valLen: 64 }],

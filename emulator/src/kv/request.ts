@@ -43,7 +43,7 @@ export function parseDescriptor(memory: GuestMemory, descAddr: number): ParseRes
 
   const op = field(ABI.HKV_DESC_OFF_OP);
   if (!KNOWN_OPS.has(op)) return invalid(`unknown op ${op}`);
-  if (field(ABI.HKV_DESC_OFF_FLAGS) !== 0 || field(ABI.HKV_DESC_OFF_RESERVED) !== 0) return invalid('reserved fields are not zero');
+  if (field(ABI.HKV_DESC_OFF_FLAGS) !== 0) return invalid('flags are not zero');
   if (field(ABI.HKV_DESC_OFF_AUX_ADDR) !== 0 || field(ABI.HKV_DESC_OFF_AUX_LEN) !== 0) return invalid('aux fields are not zero');
 
   const keyAddr = field(ABI.HKV_DESC_OFF_KEY_ADDR);
@@ -56,7 +56,7 @@ export function parseDescriptor(memory: GuestMemory, descAddr: number): ParseRes
   if (valLen > ABI.HKV_MAX_VALUE_LEN) return invalid(`value length ${valLen} exceeds ${ABI.HKV_MAX_VALUE_LEN}`);
 
   const key = memory.read(keyAddr, keyLen, 'key');
-  const base = { descAddr, op: op as KvOp, tag, thread: 0, key, value: Buffer.alloc(0), bufAddr: 0, bufCapacity: 0 };
+  const base = { descAddr, op: op as KvOp, tag, thread: field(ABI.HKV_DESC_OFF_THREAD), key, value: Buffer.alloc(0), bufAddr: 0, bufCapacity: 0 };
   switch (op) {
     case ABI.HKV_OP_PUT:
       // A put of zero bytes is the seed's delete (`put(key, NULL, 0)`), whatever val_addr holds.

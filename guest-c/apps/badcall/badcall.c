@@ -81,8 +81,8 @@ static void hostile(void)
     invalid("op 0", d);
     d = base_put(), d.flags = 1;
     invalid("non-zero flags", d);
-    d = base_put(), d.reserved = 0x80000000u;
-    invalid("non-zero reserved", d);
+    d = base_put(), d.flags = 0x80000000u;
+    invalid("high flag bit", d);
     d = base_put(), d.aux_addr = (uint32_t)(uintptr_t)key;
     invalid("non-zero aux_addr on PUT", d);
     d = base_put(), d.aux_len = 4;

@@ -84,7 +84,8 @@ struct hkv_cmdval {
  * (later guest writes to it are ignored), writes status (PENDING or BUSY) before the outl
  * returns, and on completion writes result_len, then status, then posts tag on the completion
  * port and pulses HKV_KV_IRQ. For GET the value bytes go to val_addr before status is written.
- * The host never writes anywhere else.
+ * The host never writes anywhere else. A descriptor that is not 4-byte aligned or not wholly in
+ * guest RAM cannot be answered at all: the host ignores it and counts it as rejected.
  */
 struct hkv_desc {
     uint32_t op;         /* HKV_OP_* */
@@ -98,7 +99,7 @@ struct hkv_desc {
     uint32_t aux_addr;   /* reserved for range scans: end key; must be 0 for PUT/GET/DELETE */
     uint32_t aux_len;
     uint32_t flags;      /* reserved, must be 0 */
-    uint32_t reserved;   /* must be 0 */
+    uint32_t thread;     /* submitting guest thread's id: informational, for host traces */
 };
 #define HKV_DESC_SIZE 48
 #define HKV_DESC_OFF_OP 0
@@ -112,7 +113,7 @@ struct hkv_desc {
 #define HKV_DESC_OFF_AUX_ADDR 32
 #define HKV_DESC_OFF_AUX_LEN 36
 #define HKV_DESC_OFF_FLAGS 40
-#define HKV_DESC_OFF_RESERVED 44
+#define HKV_DESC_OFF_THREAD 44
 
 #define HKV_ABI_CHECK_(type, field, off) \
     _Static_assert(__builtin_offsetof(struct type, field) == (off), #type "." #field)
@@ -137,7 +138,7 @@ HKV_ABI_CHECK_(hkv_desc, result_len, HKV_DESC_OFF_RESULT_LEN);
 HKV_ABI_CHECK_(hkv_desc, aux_addr, HKV_DESC_OFF_AUX_ADDR);
 HKV_ABI_CHECK_(hkv_desc, aux_len, HKV_DESC_OFF_AUX_LEN);
 HKV_ABI_CHECK_(hkv_desc, flags, HKV_DESC_OFF_FLAGS);
-HKV_ABI_CHECK_(hkv_desc, reserved, HKV_DESC_OFF_RESERVED);
+HKV_ABI_CHECK_(hkv_desc, thread, HKV_DESC_OFF_THREAD);
 _Static_assert(sizeof(struct hkv_desc) == HKV_DESC_SIZE, "hkv_desc size");
 #undef HKV_ABI_CHECK_
 
