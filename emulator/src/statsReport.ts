@@ -14,7 +14,19 @@ export async function formatStats(result: RunResult, link: ProxyLink): Promise<s
     `  bytes           guest→host ${kv.bytesFromGuest}, host→guest ${kv.bytesToGuest}`,
   ];
   const proxy = await link.proxyStats();
-  if (proxy) lines.push(`  proxy           ${JSON.stringify(proxy)}`);
-  else lines.push(`  proxy           (no statistics: ${link.description})`);
+  if (!proxy) {
+    lines.push(`  proxy           (no statistics: ${link.description})`);
+    return lines.join('\n');
+  }
+  const where = [proxy.engine, proxy.endpoint, proxy.bucket, proxy.prefix].filter((v) => v !== undefined).join(' ');
+  lines.push(`  proxy           ${where}`);
+  for (const [group, label] of [
+    ['s3', 'S3 requests'],
+    ['engine', 'engine'],
+    ['ipc', 'ipc'],
+  ] as const) {
+    const entries = Object.entries(proxy).filter(([k]) => k.startsWith(`${group}.`));
+    if (entries.length) lines.push(`  ${label.padEnd(15)} ${entries.map(([k, v]) => `${k.slice(group.length + 1)} ${String(v)}`).join(', ')}`);
+  }
   return lines.join('\n');
 }

@@ -64,3 +64,14 @@ describe('a guest using the KV store through the split driver', () => {
     expect(run.stderr).toContain('make image');
   });
 });
+
+describe('an out-of-tree app built with make image APP=<dir>', () => {
+  it('builds from examples/hello-kv and runs with its arguments', async () => {
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('make', ['--no-print-directory', 'image', 'APP=examples/hello-kv'], { stdio: 'pipe' });
+    const run = await runCli([requireImage('images/hello-kv.elf'), ...store, '--', 'one', 'two']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/hello-kv: got ".+" for ".+"/);
+    expect(run.stdout).toContain('one two');
+  });
+});
