@@ -99,12 +99,26 @@ static void overlap(void)
     expect(s >= HKV_STATUS_OK && s <= HKV_STATUS_UNAVAILABLE, "GET over its own descriptor completes", s);
 }
 
+/* The seed API with wild pointers: the driver cannot tell, the host must, and answer -1. */
+static void wild_pointers(void)
+{
+    int r = put(key, (void *)(uintptr_t)BEYOND_RAM, 16);
+    expect(r == -1, "put with a value pointer beyond RAM returns -1", r);
+    size_t len = 16;
+    r = get(key, (void *)(uintptr_t)BEYOND_RAM, &len);
+    expect(r == -1, "get into a buffer beyond RAM returns -1", r);
+    len = 64;
+    r = get(key, (void *)(uintptr_t)(0x09FFF0u), &len); /* runs into the VGA hole */
+    expect(r == -1, "get into a buffer crossing the VGA hole returns -1", r);
+}
+
 int main(void)
 {
     /* The victim key must not change through any rejected request. */
     int r = put(key, "good", 4);
     expect(r == 0, "put the victim key", r);
     hostile();
+    wild_pointers();
     size_t len = sizeof buf;
     r = get(key, buf, &len);
     expect(r == 0 && len == 4 && memcmp(buf, "good", 4) == 0, "victim key unchanged", r);
