@@ -6,7 +6,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { connectProxy, unavailableLink, type ProxyLink } from './proxyLauncher.js';
+import { ProxyStartError, connectProxy, unavailableLink, type ProxyLink } from './proxyLauncher.js';
 import { runGuest } from './vm.js';
 import { DEFAULT_IMAGE } from './paths.js';
 import { formatStats } from './statsReport.js';
@@ -70,6 +70,10 @@ async function main(): Promise<number> {
   try {
     link = await connectProxy({ socket: argv.socket, ownProxy: argv['own-proxy'], proxyArgs: proxyArgs(), log });
   } catch (err) {
+    if (err instanceof ProxyStartError) {
+      log(`hermitkv: ${err.message}`);
+      return 1;
+    }
     // The guest still runs: its KV calls fail with -1, which is what a guest must cope with.
     log(`hermitkv: no proxy: ${err instanceof Error ? err.message : String(err)}; KV requests will fail`);
     link = unavailableLink(err instanceof Error ? err.message : String(err));

@@ -13,6 +13,9 @@ import { ProxyClient } from './ipc/proxyClient.js';
 import type { KvBackend } from './kv/device.js';
 import { PROXY_MAIN } from './paths.js';
 
+/** A proxy this run started refused to start (bad configuration): the run cannot go on. */
+export class ProxyStartError extends Error {}
+
 export interface ProxyChoice {
   /** Connect to this socket; fail if nothing answers there. */
   socket?: string;
@@ -90,13 +93,13 @@ async function startChildProxy(choice: ProxyChoice): Promise<ProxyLink> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hermitkv-run-')); // mkdtemp makes it 0700
   const socket = path.join(dir, 'proxy.sock');
   const child = fork(PROXY_MAIN, [...choice.proxyArgs, '--socket', socket], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-  let stderr = '';
+  let saidSomething = false;
   child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
+    saidSomething = true;
     process.stderr.write(chunk);
   });
   try {
-    await waitReady(child, () => stderr);
+    await waitReady(child, () => saidSomething);
     const client = await ProxyClient.connect(socket);
     return linkTo(client, `proxy started for this run (${socket})`, async () => {
       await stopChild(child);
@@ -109,7 +112,7 @@ async function startChildProxy(choice: ProxyChoice): Promise<ProxyLink> {
   }
 }
 
-function waitReady(child: ChildProcess, stderr: () => string): Promise<void> {
+function waitReady(child: ChildProcess, saidSomething: () => boolean): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the proxy did not become ready within 60 s')), 60_000);
     child.on('message', (msg: unknown) => {
@@ -120,8 +123,8 @@ function waitReady(child: ChildProcess, stderr: () => string): Promise<void> {
     });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      const last = stderr().trim().split('\n').pop() ?? '';
-      reject(new Error(`the proxy exited during start-up (${signal ?? `status ${code}`})${last ? `: ${last}` : ''}`));
+      // Its own one-line reason is already on stderr (forwarded above).
+      reject(new ProxyStartError(`the proxy could not start (${signal ?? `status ${code}`})${saidSomething() ? '; its reason is above' : ''}`));
     });
   });
 }

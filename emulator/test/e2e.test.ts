@@ -11,8 +11,8 @@ const store = ['--own-proxy', '--data-dir', dataDir, '--timeout', '240'];
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('a guest using the KV store through the split driver', () => {
-  it('passes the seed-API checker (kvtest) on the object engine', async () => {
-    const run = await runCli([requireImage('images/kvtest.elf'), ...store, '--engine', 'object', '--stats'], 300_000);
+  it.each(['log', 'object'])('passes the seed-API checker (kvtest) on the %s engine', async (engine) => {
+    const run = await runCli([requireImage('images/kvtest.elf'), ...store, '--engine', engine, '--prefix', `kvtest-${engine}/`, '--stats'], 300_000);
     expect(run.stdout).toMatch(/^\d+ passed, 0 failed$/m);
     expect(run.stdout).not.toMatch(/^FAIL/m);
     expect(run.status).toBe(0);
@@ -56,6 +56,16 @@ describe('a guest using the KV store through the split driver', () => {
     expect(run.stderr).toMatch(/no proxy: cannot reach the proxy/);
     expect(run.status).not.toBe(124);
     expect(run.status).not.toBe(0);
+  });
+
+  it('refuses to open one engine\'s data with another, saying why', async () => {
+    const prefix = ['--prefix', 'switch/'];
+    const first = await runCli([requireImage('images/demo.elf'), ...store, ...prefix, '--engine', 'log']);
+    expect(first.status).toBe(0);
+    const other = await runCli([requireImage('images/demo.elf'), ...store, ...prefix, '--engine', 'object']);
+    expect(other.status).toBe(1);
+    expect(other.stderr).toContain('belongs to the log engine');
+    expect(other.stdout).toBe('');
   });
 
   it('says to run make image when the image is missing', async () => {

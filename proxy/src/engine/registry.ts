@@ -4,6 +4,8 @@
  * S3 endpoint at all. A new engine (`log`) adds an entry here and nothing else changes in the
  * proxy.
  */
+import { openLogEngine } from '../log/logEngine.js';
+import { claimPrefix } from '../log/marker.js';
 import type { ObjectStore } from '../s3/objectStore.js';
 import type { Engine } from './engine.js';
 import { MemoryEngine } from './memoryEngine.js';
@@ -13,6 +15,8 @@ export interface EngineContext {
   store: ObjectStore;
   /** Empty, or ends with `/`. */
   prefix: string;
+  /** Bytes of values an engine may cache in memory (`--cache-size`); engine default if absent. */
+  cacheBytes?: number;
 }
 
 export type EngineEntry =
@@ -20,11 +24,23 @@ export type EngineEntry =
   | { usesS3: false; create: () => Promise<Engine> };
 
 const ENGINES: ReadonlyMap<string, EngineEntry> = new Map<string, EngineEntry>([
-  ['object', { usesS3: true, create: async ({ store, prefix }) => new ObjectEngine({ store, prefix }) }],
+  ['log', { usesS3: true, create: ({ store, prefix, cacheBytes }) => openLogEngine({ store, prefix, ...(cacheBytes === undefined ? {} : { cacheBytes }) }) }],
+  [
+    'object',
+    {
+      usesS3: true,
+      create: async ({ store, prefix }) => {
+        // Mark the prefix as the object engine's, so that a log engine never misreads it.
+        await claimPrefix(store, prefix, 'object');
+        return new ObjectEngine({ store, prefix });
+      },
+    },
+  ],
   ['memory', { usesS3: false, create: async () => new MemoryEngine() }],
 ]);
 
-export const DEFAULT_ENGINE = 'object';
+/** The log-structured engine: group commit into segment objects (proxy/src/log/). */
+export const DEFAULT_ENGINE = 'log';
 
 export function engineNames(): string[] {
   return [...ENGINES.keys()];

@@ -1,0 +1,294 @@
+/**
+ * The log engine: S3 as a persistent log (docs/format.md has the objects it writes).
+ *
+ *   put/delete → encodeRecord → GroupCommit (one segment PUT in flight) → segment durable
+ *              → index + cache updated → writers resolved → maybe a background checkpoint
+ *   get        → index → value cache → ranged GET of the one record (checked) → cache
+ *   open       → claimPrefix (engine marker) → recover (checkpoint + chain of segments)
+ *
+ * No dirty reads: the index only ever points at records of durable segments, and a writer is
+ * resolved only after the index holds its record, so a get that starts after a put resolved
+ * sees it (or something newer).
+ *
+ * A failed segment PUT fails exactly the writes in it; its number is never reused (the next
+ * segment gets the next number and links to the newest durable segment, so recovery knows the
+ * failed one is off the chain whether or not it landed).
+ */
+import { performance } from 'node:perf_hooks';
+import type { Engine } from '../engine/engine.js';
+import type { ObjectStore } from '../s3/objectStore.js';
+import { Checkpointer, type Snapshot } from './checkpointer.js';
+import { CorruptionError, FORMAT_VERSION, RECORD_HEADER_BYTES, RecordType, segmentName } from './format.js';
+import { GroupCommit } from './groupCommit.js';
+import { KeyIndex, keyString, type IndexEntry } from './keyIndex.js';
+import { LatencyWindow } from './latency.js';
+import { claimPrefix } from './marker.js';
+import { readChecked, type ReadCounters } from './objectReader.js';
+import { recover, type RecoveredState, type RecoveryReport } from './recovery.js';
+import { decodeRecordExact } from './segmentReader.js';
+import { encodeRecord, encodeSegment, type SegmentLink } from './segmentWriter.js';
+import { ValueCache } from './valueCache.js';
+
+export const LOG_ENGINE_NAME = 'log';
+
+export interface LogEngineOptions {
+  store: ObjectStore;
+  /** Empty, or ends with `/`. */
+  prefix: string;
+  /** Bytes of values kept in memory (LRU); default 64 MiB. */
+  cacheBytes?: number;
+  /** A batch closes when the next record would take its records past this; default 4 MiB. */
+  segmentCapBytes?: number;
+  /** Write a checkpoint after this many segments since the last one; default 128. */
+  checkpointEvery?: number;
+  /** ... or after this many segment bytes; default 64 MiB. */
+  checkpointBytes?: number;
+  /** Write a checkpoint on close when segments are not covered by one; default true. */
+  checkpointOnClose?: boolean;
+  /** Extra reads of an object that fails its checks before it is declared damaged; default 3. */
+  corruptRetries?: number;
+  /** Parallel GETs during recovery; default 16. */
+  recoveryConcurrency?: number;
+}
+
+export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_SEGMENT_CAP_BYTES = 4 * 1024 * 1024;
+
+/** Claims the prefix, recovers, and resolves with an engine ready for requests. */
+export async function openLogEngine(options: LogEngineOptions): Promise<LogEngine> {
+  await claimPrefix(options.store, options.prefix, LOG_ENGINE_NAME, FORMAT_VERSION);
+  const state = await recover({
+    store: options.store,
+    prefix: options.prefix,
+    corruptRetries: options.corruptRetries ?? 3,
+    concurrency: options.recoveryConcurrency ?? 16,
+  });
+  return new LogEngine(options, state);
+}
+
+interface Pending {
+  key: string;
+  seq: number;
+  type: RecordType;
+  record: Buffer;
+}
+
+export class LogEngine implements Engine {
+  readonly name = LOG_ENGINE_NAME;
+  private readonly store: ObjectStore;
+  private readonly prefix: string;
+  private readonly corruptRetries: number;
+  private readonly checkpointOnClose: boolean;
+  private readonly index: KeyIndex;
+  private readonly cache: ValueCache;
+  private readonly commit: GroupCommit<Pending>;
+  private readonly checkpointer: Checkpointer;
+  private readonly recovery: RecoveryReport;
+  private readonly flushLatency = new LatencyWindow(4096);
+  private readonly reads: ReadCounters = { corruptRetries: 0 };
+  private head: SegmentLink;
+  private nextSegment: number;
+  private nextSeq: number;
+  /** Highest sequence number in a durable segment. */
+  private lastSeq: number;
+  private closed = false;
+  private readonly counts = {
+    puts: 0,
+    gets: 0,
+    deletes: 0,
+    segmentsWritten: 0,
+    flushFailures: 0,
+    writesFailed: 0,
+    recordsWritten: 0,
+    maxRecordsPerSegment: 0,
+    bytesWritten: 0,
+    rangedGets: 0,
+    corruptionDetected: 0,
+  };
+
+  constructor(options: LogEngineOptions, state: RecoveredState) {
+    this.store = options.store;
+    this.prefix = options.prefix;
+    this.corruptRetries = options.corruptRetries ?? 3;
+    this.checkpointOnClose = options.checkpointOnClose ?? true;
+    this.index = state.index;
+    this.head = state.head;
+    this.nextSegment = state.nextSegment;
+    this.nextSeq = state.nextSeq;
+    this.lastSeq = state.lastSeq;
+    this.recovery = state.report;
+    this.cache = new ValueCache(options.cacheBytes ?? DEFAULT_CACHE_BYTES);
+    this.commit = new GroupCommit((batch) => this.flush(batch), options.segmentCapBytes ?? DEFAULT_SEGMENT_CAP_BYTES);
+    this.checkpointer = new Checkpointer({
+      store: this.store,
+      prefix: this.prefix,
+      everySegments: options.checkpointEvery ?? 128,
+      everyBytes: options.checkpointBytes ?? 64 * 1024 * 1024,
+      keep: 2,
+      existing: state.checkpoints,
+      covered: state.report.checkpoint,
+      segmentsSince: state.segmentsSinceCheckpoint,
+      bytesSince: state.bytesSinceCheckpoint,
+    });
+  }
+
+  put(key: Buffer, value: Buffer): Promise<void> {
+    this.counts.puts++;
+    return this.append(RecordType.Put, key, value);
+  }
+
+  delete(key: Buffer): Promise<void> {
+    this.counts.deletes++;
+    return this.append(RecordType.Delete, key, Buffer.alloc(0));
+  }
+
+  async get(key: Buffer): Promise<Buffer | undefined> {
+    this.counts.gets++;
+    const k = keyString(key);
+    const entry = this.index.get(k);
+    if (entry === undefined || entry.type === RecordType.Delete) return undefined;
+    const cached = this.cache.get(k, entry.seq);
+    if (cached !== undefined) return Buffer.from(cached);
+    const value = await this.readValue(key, entry);
+    if (this.index.get(k) === entry) this.cache.set(k, entry.seq, value);
+    return Buffer.from(value);
+  }
+
+  stats(): Record<string, number> {
+    const c = this.counts;
+    const cp = this.checkpointer.counts;
+    const r = this.recovery;
+    return {
+      'engine.puts': c.puts,
+      'engine.gets': c.gets,
+      'engine.deletes': c.deletes,
+      'log.indexEntries': this.index.size,
+      'log.segmentsWritten': c.segmentsWritten,
+      'log.flushFailures': c.flushFailures,
+      'log.writesFailed': c.writesFailed,
+      'log.recordsWritten': c.recordsWritten,
+      'log.writesPerPutMean': c.segmentsWritten === 0 ? 0 : round(c.recordsWritten / c.segmentsWritten),
+      'log.writesPerPutMax': c.maxRecordsPerSegment,
+      'log.bytesWritten': c.bytesWritten,
+      'log.queued': this.commit.queued,
+      'log.flushP50Ms': round(this.flushLatency.percentile(50)),
+      'log.flushP99Ms': round(this.flushLatency.percentile(99)),
+      'log.flushMaxMs': round(this.flushLatency.max),
+      'log.cacheHits': this.cache.counts.hits,
+      'log.cacheMisses': this.cache.counts.misses,
+      'log.cacheEvictions': this.cache.counts.evictions,
+      'log.cacheBytes': this.cache.usedBytes,
+      'log.cacheEntries': this.cache.size,
+      'log.rangedGets': c.rangedGets,
+      'log.checkpointsWritten': cp.written,
+      'log.checkpointFailures': cp.failed,
+      'log.checkpointBytes': cp.bytes,
+      'log.checkpointLastMs': round(cp.lastMs),
+      'log.checkpointsDeleted': cp.deleted,
+      'log.corruptionDetected': c.corruptionDetected,
+      'log.corruptRetries': this.reads.corruptRetries + r.corruptRetries,
+      'log.recoveryMs': round(r.ms),
+      'log.recoveryCheckpoint': r.checkpoint,
+      'log.recoveryCheckpointEntries': r.checkpointEntries,
+      'log.recoveryCheckpointsDiscarded': r.checkpointsDiscarded,
+      'log.recoverySegmentsReplayed': r.segmentsReplayed,
+      'log.recoveryRecordsReplayed': r.recordsReplayed,
+      'log.recoverySegmentsAbandoned': r.segmentsAbandoned,
+      'log.recoveryBytesRead': r.bytesRead,
+      ...this.store.stats(),
+    };
+  }
+
+  /** Flushes what is pending, finishes (and, if configured, writes) a checkpoint. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.commit.drain();
+    await this.checkpointer.finish(this.checkpointOnClose, () => this.snapshot());
+  }
+
+  /** The newest durable segment (for tests and tools). */
+  get chainHead(): SegmentLink {
+    return this.head;
+  }
+
+  private append(type: RecordType, key: Buffer, value: Buffer): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the log engine is closed'));
+    const seq = this.nextSeq++;
+    const record = encodeRecord(seq, type, key, value);
+    return this.commit.submit({ key: keyString(key), seq, type, record }, record.length);
+  }
+
+  /** Writes one batch as the next segment; on success applies it to the index and cache. */
+  private async flush(batch: Pending[]): Promise<void> {
+    const number = this.nextSegment++;
+    const segment = encodeSegment(
+      number,
+      this.head,
+      batch.map((p) => p.record),
+    );
+    const started = performance.now();
+    try {
+      await this.store.put(segmentName(this.prefix, number), segment.body, { ifNoneMatch: true });
+    } catch (err) {
+      this.counts.flushFailures++;
+      this.counts.writesFailed += batch.length;
+      const why = err instanceof Error ? err.message : String(err);
+      throw new Error(`segment ${number} with ${batch.length} writes may or may not have been stored: ${why}`);
+    }
+    this.flushLatency.add(performance.now() - started);
+    this.head = { number, headerCrc: segment.headerCrc };
+    batch.forEach((p, i) => {
+      const keyLength = Buffer.byteLength(p.key, 'latin1');
+      const valueLength = p.record.length - RECORD_HEADER_BYTES - keyLength;
+      const entry: IndexEntry = { type: p.type, seq: p.seq, segment: number, offset: segment.offsets[i]!, valueLength };
+      this.index.apply(p.key, entry);
+      if (p.type === RecordType.Put) this.cache.set(p.key, p.seq, ownCopy(p.record.subarray(RECORD_HEADER_BYTES + keyLength)));
+      else this.cache.delete(p.key);
+    });
+    this.lastSeq = batch[batch.length - 1]!.seq;
+    this.counts.segmentsWritten++;
+    this.counts.recordsWritten += batch.length;
+    this.counts.maxRecordsPerSegment = Math.max(this.counts.maxRecordsPerSegment, batch.length);
+    this.counts.bytesWritten += segment.body.length;
+    this.checkpointer.noteSegment(segment.body.length, () => this.snapshot());
+  }
+
+  private snapshot(): Snapshot {
+    return {
+      meta: { covered: this.head.number, coveredCrc: this.head.headerCrc, lastSeq: this.lastSeq },
+      entries: this.index.snapshot(),
+    };
+  }
+
+  /** One ranged GET of the record entry points at, checked against the index. */
+  private async readValue(key: Buffer, entry: IndexEntry): Promise<Buffer> {
+    this.counts.rangedGets++;
+    const start = entry.offset;
+    const end = start + RECORD_HEADER_BYTES + key.length + entry.valueLength - 1;
+    const what = `segment ${entry.segment} at offset ${start}`;
+    const res = await readChecked(
+      this.store,
+      segmentName(this.prefix, entry.segment),
+      (bytes) => decodeRecordExact(bytes, { seq: entry.seq, key, type: RecordType.Put }, what).value,
+      this.reads,
+      this.corruptRetries,
+      { start, end },
+    );
+    if (!res.ok) {
+      this.counts.corruptionDetected++;
+      throw new CorruptionError(`the record of a key in ${what} is unreadable: ${res.reason}`);
+    }
+    return ownCopy(res.value);
+  }
+}
+
+/** A copy in its own allocation, so the cache's byte count is what it really holds. */
+function ownCopy(bytes: Buffer): Buffer {
+  const out = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(out);
+  return out;
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
