@@ -20,13 +20,15 @@ export async function formatStats(result: RunResult, link: ProxyLink): Promise<s
   }
   const where = [proxy.engine, proxy.endpoint, proxy.bucket, proxy.prefix].filter((v) => v !== undefined).join(' ');
   lines.push(`  proxy           ${where}`);
-  for (const [group, label] of [
-    ['s3', 'S3 requests'],
-    ['engine', 'engine'],
-    ['ipc', 'ipc'],
-  ] as const) {
-    const entries = Object.entries(proxy).filter(([k]) => k.startsWith(`${group}.`));
-    if (entries.length) lines.push(`  ${label.padEnd(15)} ${entries.map(([k, v]) => `${k.slice(group.length + 1)} ${String(v)}`).join(', ')}`);
+  // The proxy's counters come as flat `group.name` keys: one line per group.
+  const groups = new Map<string, string[]>();
+  for (const [key, value] of Object.entries(proxy)) {
+    const dot = key.indexOf('.');
+    if (dot < 0) continue;
+    const group = key.slice(0, dot);
+    groups.set(group, [...(groups.get(group) ?? []), `${key.slice(dot + 1)} ${String(value)}`]);
   }
+  const label = (group: string): string => (group === 's3' ? 'S3 requests' : group);
+  for (const [group, items] of groups) lines.push(`  ${label(group).padEnd(15)} ${items.join(', ')}`);
   return lines.join('\n');
 }
