@@ -3,8 +3,12 @@
  *
  * Provided: printf, vprintf, snprintf, vsnprintf, sprintf, vsprintf, puts, putchar, fflush,
  * fputs/fprintf/fputc/vfprintf on stdout and stderr.
- * stdout is line-buffered (one console hypercall per line where the line fits the 1 KiB buffer);
- * stderr is unbuffered. Both are flushed by exit() and by a fault report.
+ * Every thread has its own stdout and stderr buffers, so lines from different threads never
+ * interleave mid-line (no lock is involved: see libc/stdio.c). stdout is line-buffered (one
+ * console hypercall per line where the line fits the 1 KiB buffer); stderr is written at the end
+ * of each call (one fprintf, one write) after the thread's pending stdout. fflush(NULL) and
+ * fflush(stdout) flush the calling thread's buffers; exit() and a fault report flush everyone's,
+ * and a thread's partial line goes out when it ends.
  * Conversions: %d %i %u %ld %li %lu %lld %lli %llu %zu %zd %x %X %lx %llx %o %p %s %c %f %F %%,
  * flags "-0+ #", width and precision (both may be "*"). %f prints |x| < 1e18 exactly rounded to
  * the precision (at most 18 digits); larger values print their leading 17 significant digits

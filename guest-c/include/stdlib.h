@@ -4,9 +4,12 @@
  * Provided: malloc, free, calloc, realloc (16-byte aligned blocks from a first-fit, address-ordered
  * free list that coalesces neighbours; memory comes from the page allocator, i.e. the machine's RAM
  * above the kernel), exit, abort, atoi, atol, strtol, strtoul, strtoll, strtoull, abs, labs,
- * llabs, qsort, rand, srand (RAND_MAX 0x7fffffff; a 64-bit LCG, not for cryptography).
- * exit(status) flushes stdout and ends the virtual machine with that status; returning from main
- * does the same. abort() exits with status 134 (128 + SIGABRT) like a shell would report.
+ * llabs, qsort, rand, srand (RAND_MAX 0x7fffffff; a 64-bit LCG, not for cryptography; one
+ * sequence shared by all threads, safe to call from any of them). malloc and friends are safe
+ * from any thread (a sleeping lock; never from an interrupt handler).
+ * exit(status), from any thread, flushes every thread's buffered output and ends the virtual
+ * machine (and so every thread) with that status; returning from main does the same. abort()
+ * exits with status 134 (128 + SIGABRT) like a shell would report.
  * Not provided: getenv, system, atexit, atof/strtod, bsearch, div.
  */
 #ifndef _HKV_STDLIB_H

@@ -33,7 +33,10 @@ _start:
     jmp 1b
 
     .bss
-    .align 16
+    .align 4096
+    .globl boot_stack_guard
+boot_stack_guard: /* unmapped by vm.c once paging is on: the idle thread's guard page */
+    .space 4096
     .globl boot_stack_bottom
 boot_stack_bottom:
     .space STACK_SIZE

@@ -22,7 +22,22 @@ static struct segdesc gdt[] = {
     {0, 0, 0, 0, 0, 0},
     SEG(0x9A), /* SEG_KCODE: present, ring 0, code, readable */
     SEG(0x92), /* SEG_KDATA: present, ring 0, data, writable */
+    {0, 0, 0, 0, 0, 0}, /* SEG_TSS_MAIN, filled in by gdt_set_tss */
+    {0, 0, 0, 0, 0, 0}, /* SEG_TSS_FAULT */
 };
+
+/* A 32-bit available TSS descriptor (vm.c: the page-fault task gate needs two tasks). */
+void gdt_set_tss(int sel, const void *tss, uint32_t size)
+{
+    uint32_t base = (uint32_t)(uintptr_t)tss, limit = size - 1;
+    struct segdesc *d = &gdt[sel / 8];
+    d->limit_lo = limit & 0xFFFF;
+    d->base_lo = base & 0xFFFF;
+    d->base_mid = (base >> 16) & 0xFF;
+    d->access = 0x89; /* present, ring 0, 32-bit TSS, not busy */
+    d->limit_hi_flags = (limit >> 16) & 0x0F;
+    d->base_hi = base >> 24;
+}
 
 void gdt_init(void)
 {

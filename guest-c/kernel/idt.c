@@ -23,6 +23,18 @@ struct idtr {
 extern const uint32_t vectors[NVECTORS]; /* vectors.S */
 static struct gatedesc idt[NVECTORS];
 
+#define GATE_TASK 0x85 /* present, ring 0, task gate */
+
+/* Vector goes through a task switch to the TSS sel: a fresh stack whatever state esp is in. */
+void idt_set_task_gate(int vector, int sel)
+{
+    idt[vector].off_lo = 0;
+    idt[vector].sel = (uint16_t)sel;
+    idt[vector].zero = 0;
+    idt[vector].type_attr = GATE_TASK;
+    idt[vector].off_hi = 0;
+}
+
 void idt_init(void)
 {
     static struct idtr r;

@@ -3,8 +3,9 @@
  * lies above the kernel image (and above the loader's boot information). One bit per page (set:
  * in use), kept in the first free pages, so runs of contiguous pages can be handed out; malloc
  * asks for runs. Memory is identity-mapped, so a page's address is its physical address.
- * Interrupt handlers never allocate; disabling interrupts is the lock (one CPU), and stays enough
- * once threads exist.
+ * Interrupt handlers never allocate; disabling interrupts is the lock (one CPU): it holds across
+ * thread switches too, since a thread is only preempted by an interrupt. Runs are only asked for
+ * when the heap grows and when a thread is created, so the bitmap scan stays rare.
  */
 #include <stdint.h>
 #include <string.h>

@@ -5,32 +5,45 @@
  * A request is a struct hkv_desc in guest memory (the caller's, usually on its stack). Submitting
  * is one outl of its address; the host copies the descriptor at once and writes status PENDING
  * (a completion will follow) or BUSY (its queue is full: nothing was taken, try again after the
- * next interrupt). On completion the host has written result_len and status (and GET bytes into
+ * next completion). On completion the host has written result_len and status (and GET bytes into
  * the caller's buffer), posts the tag on the completion port and pulses IRQ 11.
  *
- * Each request in flight owns one of NSLOT slots; its tag is the slot index plus a generation
- * count in the upper bits, so a late or forged completion for a reused slot is recognised and
- * ignored. The ISR marks slots done; a submitter sleeps (sti; hlt) until its slot is done. With
- * threads, kv_wait becomes sleep-on-slot and the ISR's mark becomes a wakeup: nothing else changes,
- * and up to NSLOT requests can be in flight at once.
+ * Many requests in flight: every request owns one of NSLOT slots for its lifetime, and its tag is
+ * the slot index plus a generation count in the upper bits, so a late or forged completion for a
+ * reused slot is recognised and ignored. The submitting thread sleeps until its slot is done; the
+ * interrupt handler drains every completion the host has posted and wakes exactly the threads
+ * whose slots finished. More threads than slots sleep, FIFO, until a slot is freed.
+ *
+ * No lost wake-up: all of slots[], the queues and the decision to sleep are protected by
+ * disabling interrupts (one CPU: the ISR is the only other party). hkv_submit keeps interrupts
+ * off from taking the slot through the outl to the moment it is asleep, so the completion
+ * interrupt, even if the host raises it before the outl returns, is delivered only after the
+ * thread is marked SLEEPING with its slot's waiter set; the ISR then sets done and wakes it.
+ * The sleep is a loop on `done`, so an early or spurious wake-up just sleeps again.
  */
 #include <stdint.h>
 #include <hermitkv/abi.h>
 #include <hermitkv/kvdev.h>
 #include "defs.h"
+#include "proc.h"
 #include "uhyve.h"
 
-#define NSLOT 64
+#define NSLOT 128
 #define TAG_SLOT_BITS 8 /* tag = generation << 8 | slot: never HKV_NO_COMPLETION */
+_Static_assert(NSLOT <= 1 << TAG_SLOT_BITS, "slot index fits the tag");
 
 struct slot {
-    struct hkv_desc *desc; /* NULL: slot free */
+    struct hkv_desc *desc;  /* NULL: slot free */
     uint32_t tag;
-    volatile int done;     /* set by the ISR */
+    struct thread *waiter;  /* the submitting thread */
+    int done;               /* set by the ISR */
 };
 
 /* Protected by disabling interrupts: the ISR is the only other party. */
 static struct slot slots[NSLOT];
+static int nbusy;               /* slots in use */
+static struct waitq slot_wait;  /* threads waiting for a free slot */
+static struct waitq busy_wait;  /* threads told BUSY, waiting for the next completion */
 static uint32_t generation;
 static struct {
     uint32_t submitted, busy, completed, stray;
@@ -43,13 +56,13 @@ void kv_init(void)
     pic_enable(HKV_KV_IRQ);
 }
 
-/* Halt until any interrupt. Called and returns with interrupts off. */
-static void wait_interrupt(void)
+/* Requests submitted or about to be: while there are any, a completion interrupt will come. */
+int kv_inflight(void)
 {
-    sti_hlt();
-    cli();
+    return nbusy;
 }
 
+/* Interrupts off. Sleeps (FIFO) while every slot is in flight. */
 static struct slot *slot_alloc(struct hkv_desc *d)
 {
     for (;;) {
@@ -59,42 +72,49 @@ static struct slot *slot_alloc(struct hkv_desc *d)
                 generation = (generation + 1) & (UINT32_MAX >> TAG_SLOT_BITS);
                 s->desc = d;
                 s->tag = generation << TAG_SLOT_BITS | (uint32_t)i;
+                s->waiter = cur;
                 s->done = 0;
+                nbusy++;
                 return s;
             }
         }
-        wait_interrupt(); /* every slot in flight: a completion will free one */
+        thread_sleep(&slot_wait, 0); /* woken by slot_free */
     }
 }
 
+/* Interrupts off. */
+static void slot_free(struct slot *s)
+{
+    s->desc = 0;
+    s->waiter = 0;
+    nbusy--;
+    waitq_wake_one(&slot_wait);
+}
+
 /*
- * Hand the descriptor to the host until it accepts it. The status is preset to PENDING so that a
- * host that fails to write it leaves us waiting for a completion rather than resubmitting forever.
+ * Interrupts off. Hand the descriptor to the host until it accepts it. The status is preset to
+ * PENDING so that a host that fails to write it leaves us waiting for a completion rather than
+ * resubmitting forever.
  */
 static void submit(struct slot *s)
 {
     volatile struct hkv_desc *d = s->desc;
     for (;;) {
         d->tag = s->tag;
+        d->thread = cur->id;
         d->status = HKV_STATUS_PENDING;
         stats.submitted++;
         hypercall(HKV_PORT_KV_SUBMIT, d);
         if (d->status != HKV_STATUS_BUSY)
             return;
         /*
-         * Queue full: nothing was taken. A completion will make room; the timer tick bounds the
-         * wait in case the room is made without an interrupt for us.
+         * Queue full: nothing was taken. The host's queue holds only our requests, so a
+         * completion will come and make room; the one-tick deadline is a safety net in case
+         * room is made without an interrupt for us.
          */
         stats.busy++;
-        wait_interrupt();
+        thread_sleep(&busy_wait, rdtsc() + time_tsc_hz() / PIT_HZ);
     }
-}
-
-/* Sleep until the ISR marks the slot done. Called and returns with interrupts off. */
-static void kv_wait(struct slot *s)
-{
-    while (!s->done)
-        wait_interrupt();
 }
 
 int hkv_submit(struct hkv_desc *d)
@@ -102,17 +122,19 @@ int hkv_submit(struct hkv_desc *d)
     uint32_t f = irq_save();
     struct slot *s = slot_alloc(d);
     submit(s);
-    kv_wait(s);
+    while (!s->done)
+        thread_sleep(0, 0); /* woken by kv_intr for this slot */
     int status = ((volatile struct hkv_desc *)d)->status;
-    s->desc = 0;
+    slot_free(s);
     irq_restore(f);
     return status;
 }
 
-/* IRQ 11: drain the completion port, marking each finished slot. */
+/* IRQ 11: drain the completion port, waking the thread of each finished slot. */
 void kv_intr(void)
 {
     uint32_t tag;
+    int any = 0;
     while ((tag = inl(HKV_PORT_KV_COMPLETION)) != HKV_NO_COMPLETION) {
         uint32_t i = tag & ((1u << TAG_SLOT_BITS) - 1);
         if (i >= NSLOT || slots[i].desc == 0 || slots[i].tag != tag || slots[i].done) {
@@ -120,6 +142,10 @@ void kv_intr(void)
             continue;
         }
         slots[i].done = 1;
+        thread_wake(slots[i].waiter);
         stats.completed++;
+        any = 1;
     }
+    if (any)
+        waitq_wake_all(&busy_wait); /* the host's queue has room again */
 }

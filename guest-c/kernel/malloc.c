@@ -4,14 +4,17 @@
  * out is 16-byte aligned. free() merges a block with free neighbours on both sides, so the heap does
  * not fragment into slivers. Memory comes from kalloc_pages in runs of at least MIN_GROW bytes and is
  * never given back (a unikernel's heap only lives as long as its one app).
- * Interrupt handlers never allocate; disabling interrupts is the lock (one CPU).
+ * The lock is a sleeplock, not "interrupts off": a first-fit walk over a fragmented free list can
+ * be long, and timer and device interrupts should not wait for it. Interrupt handlers never
+ * allocate, so nothing below can deadlock against them; a preempted allocation simply keeps the
+ * lock and other threads that want memory sleep until it is done.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "defs.h"
-#include "x86.h"
+#include "sleeplock.h"
 
 #define UNIT 16
 #define MIN_GROW (64 * 1024)
@@ -28,6 +31,7 @@ _Static_assert(sizeof(union header) == UNIT, "header is one unit");
 
 static union header base;    /* a zero-size block that anchors the circular list */
 static union header *freep;  /* where the last search ended */
+static struct sleeplock lock; /* protects base, freep and the free list */
 
 /* Block addresses compared as integers: the blocks are not parts of one C object. */
 static uintptr_t addr(const union header *b) { return (uintptr_t)b; }
@@ -96,7 +100,7 @@ void *malloc(size_t size)
     if (size > SIZE_MAX / 2)
         return 0;
     size_t units = (size + UNIT - 1) / UNIT + 1;
-    uint32_t f = irq_save();
+    sleeplock_acquire(&lock);
     if (freep == 0) {
         base.h.next = freep = &base;
         base.h.units = 0;
@@ -104,7 +108,7 @@ void *malloc(size_t size)
     void *p = take(units);
     if (p == 0 && grow(units) == 0)
         p = take(units);
-    irq_restore(f);
+    sleeplock_release(&lock);
     return p;
 }
 
@@ -117,9 +121,9 @@ void free(void *ptr)
         fprintf(stderr, "hermitkv: free(%p): not an allocated block (double free?)\n", ptr);
         abort();
     }
-    uint32_t f = irq_save();
+    sleeplock_acquire(&lock);
     insert_free(b);
-    irq_restore(f);
+    sleeplock_release(&lock);
 }
 
 void *calloc(size_t n, size_t size)

@@ -1,9 +1,8 @@
 /*
- * The 8253/8254 programmable interval timer, channel 0 on IRQ 0, at PIT_HZ. The tick bounds how
- * long a halted CPU sleeps when no device interrupt comes (a BUSY resubmit waits for at most one
- * tick), calibrates the TSC (time.c), and will drive preemption once there are threads.
- * 250 Hz: fine enough for time slices, and few enough wake-ups that an idle guest costs the
- * emulator little.
+ * The 8253/8254 programmable interval timer, channel 0 on IRQ 0, at PIT_HZ. The tick drives
+ * preemption and ends timed sleeps (sched.c), bounds how long a BUSY submitter waits (kv.c), and
+ * calibrates the TSC (time.c). 1000 Hz: timed sleeps end within about 1 ms and a time slice is a
+ * few ticks; an idle guest still halts between ticks, and a tick costs the emulator a few µs.
  */
 #include <stdint.h>
 #include "defs.h"

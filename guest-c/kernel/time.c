@@ -84,3 +84,17 @@ int clock_gettime(clockid_t clock, struct timespec *ts)
     ts->tv_nsec = (long)(rem * NSEC_PER_SEC / tsc_hz);
     return 0;
 }
+
+/* ns of CLOCK_MONOTONIC time as TSC cycles (for deadlines). Split to keep 64 bits enough. */
+uint64_t time_ns_to_tsc(uint64_t ns)
+{
+    return ns / NSEC_PER_SEC * tsc_hz + ns % NSEC_PER_SEC * tsc_hz / NSEC_PER_SEC;
+}
+
+/* The TSC value at CLOCK_MONOTONIC time (sec, nsec); times before boot are boot itself. */
+uint64_t time_tsc_of(long long sec, long nsec)
+{
+    if (sec < 0)
+        return tsc_boot;
+    return tsc_boot + (uint64_t)sec * tsc_hz + time_ns_to_tsc((uint64_t)(nsec < 0 ? 0 : nsec));
+}

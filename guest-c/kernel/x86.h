@@ -52,6 +52,22 @@ static inline void irq_restore(uint32_t f)
         sti();
 }
 
+/*
+ * The x87 state of a thread (108 bytes): fnsave stores it and reinitialises the FPU, frstor loads
+ * it back. The no-wait forms never raise a pending FPU exception inside the scheduler.
+ */
+#define FPU_STATE_SIZE 108
+static inline void fnsave(void *area) { __asm__ volatile("fnsave %0" : "=m"(*(char (*)[FPU_STATE_SIZE])area)); }
+static inline void frstor(const void *area) { __asm__ volatile("frstor %0" : : "m"(*(const char (*)[FPU_STATE_SIZE])area)); }
+static inline void fninit(void) { __asm__ volatile("fninit"); }
+
+static inline uint32_t read_esp(void)
+{
+    uint32_t sp;
+    __asm__ volatile("movl %%esp, %0" : "=r"(sp));
+    return sp;
+}
+
 static inline uint64_t rdtsc(void)
 {
     uint32_t lo, hi;

@@ -10,6 +10,7 @@
 #include "kernel/x86.h"
 
 void hkv_stdio_write(FILE *f, const char *s, size_t len); /* stdio.c */
+void hkv_stdio_end(FILE *f);
 
 struct sink {
     void (*put)(struct sink *k, const char *s, size_t n);
@@ -61,10 +62,21 @@ static void field(struct sink *k, const struct spec *sp, const char *prefix, int
         pad(k, ' ', fill);
 }
 
-/* Digits of v in base, written backwards from end; returns the start. */
+/*
+ * Digits of v in base, written backwards from end; returns the start. Values that fit 32 bits
+ * use 32-bit division: on i686 a 64-bit one is a libgcc call, and this is printf's inner loop.
+ */
 static char *digits(char *end, uint64_t v, unsigned base, int upper)
 {
     const char *set = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    if (v <= UINT32_MAX) {
+        uint32_t w = (uint32_t)v;
+        do {
+            *--end = set[w % base];
+            w /= base;
+        } while (w != 0);
+        return end;
+    }
     do {
         *--end = set[v % base];
         v /= base;
@@ -308,10 +320,10 @@ static void put_string(struct sink *k, const char *s, size_t n)
 
 int vfprintf(FILE *f, const char *fmt, va_list ap)
 {
+    /* Lines stay whole without a lock: every thread has its own buffers (stdio.c). */
     struct sink k = {put_file, f, 0, 0, 0};
-    uint32_t fl = irq_save(); /* one printf call is not interleaved with another's */
     int n = format(&k, fmt, ap);
-    irq_restore(fl);
+    hkv_stdio_end(f);
     return n;
 }
 

@@ -5,16 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kernel/defs.h"
+#include "kernel/x86.h"
 
+/* From any thread: every thread's buffered output goes out, then the machine ends. */
 void exit(int status)
 {
-    fflush(0);
+    console_flush();
     hkv_exit(status);
 }
 
 void abort(void)
 {
-    fflush(0);
+    console_flush();
     hkv_exit(134); /* 128 + SIGABRT, as a shell reports an aborted process */
 }
 
@@ -138,10 +140,19 @@ void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const voi
 
 static uint64_t rand_state = 1;
 
-void srand(unsigned seed) { rand_state = seed; }
+void srand(unsigned seed)
+{
+    uint32_t f = irq_save();
+    rand_state = seed;
+    irq_restore(f);
+}
 
+/* One shared sequence: the 64-bit update must not be torn by a preemption. */
 int rand(void)
 {
+    uint32_t f = irq_save();
     rand_state = rand_state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (int)(rand_state >> 33); /* the high bits: an LCG's low bits are weak */
+    int r = (int)(rand_state >> 33); /* the high bits: an LCG's low bits are weak */
+    irq_restore(f);
+    return r;
 }

@@ -8,6 +8,8 @@ import { DEFAULT_ENGINE, engineNames } from './engine/registry.js';
 import { defaultSocketPath } from './ipc/socketPath.js';
 import { DEFAULT_DATA_DIR, DEFAULT_MAX_INFLIGHT, startProxy, type RunningProxy } from './proxy.js';
 import { DEFAULT_BUCKET, DEFAULT_PREFIX } from './s3/config.js';
+import { describeLatencyModel, parseLatencyFlags } from './s3/latencyFlags.js';
+import type { LatencyModelOptions } from './s3/latencyModel.js';
 
 const NAME = 'hermitkv-proxy';
 
@@ -30,6 +32,11 @@ const argv = yargs(hideBin(process.argv))
   .option('data-dir', { type: 'string', default: DEFAULT_DATA_DIR, describe: 'data directory of the embedded S3 endpoint (objects under <dir>/s3)' })
   .option('socket', { type: 'string', describe: `Unix socket to serve (default ${defaultSocketPath()})` })
   .option('max-inflight', { type: 'number', default: DEFAULT_MAX_INFLIGHT, describe: 'engine operations running at once' })
+  .option('s3-latency', {
+    type: 'string',
+    describe: 'benchmarks: delay each S3 request (log-normal): P50 ms, P50/P99, or put=P50/P99,get=P50/P99[,seed=N]; p99 defaults to 4 x p50',
+  })
+  .option('s3-rate-limit', { type: 'string', describe: 'benchmarks: cap S3 requests per second per prefix: on (3500 PUT/5500 GET), off, or PUT/GET' })
   .option('stats', { type: 'boolean', default: false, describe: 'print statistics when the proxy stops' })
   .strict()
   .help()
@@ -37,6 +44,13 @@ const argv = yargs(hideBin(process.argv))
   .wrap(Math.min(110, process.stdout.columns ?? 100))
   .fail((message: string | undefined, err: Error | undefined) => fail(`${message ?? err?.message ?? 'bad arguments'} (see --help)`))
   .parseSync();
+
+let latency: LatencyModelOptions | undefined;
+try {
+  latency = parseLatencyFlags(argv['s3-latency'], argv['s3-rate-limit']);
+} catch (err) {
+  fail(`${(err as Error).message} (see --help)`);
+}
 
 let proxy: RunningProxy;
 try {
@@ -48,6 +62,7 @@ try {
     dataDir: argv['data-dir'],
     ...(argv.socket === undefined ? {} : { socketPath: argv.socket }),
     maxInflight: argv['max-inflight'],
+    ...(latency === undefined ? {} : { latency }),
   });
 } catch (err) {
   fail(err instanceof Error ? err.message : String(err));
@@ -56,6 +71,7 @@ try {
 const { socketPath, engine, endpoint, bucket, prefix } = proxy;
 const where = endpoint === 'none' ? 'no S3' : `s3 ${endpoint}/${bucket}/${prefix}`;
 process.stdout.write(`${NAME}: ready on ${socketPath} (engine ${engine}, ${where})\n`);
+if (latency !== undefined) process.stdout.write(`${NAME}: S3 latency model: ${describeLatencyModel(latency)}\n`);
 
 let stopping = false;
 async function stop(): Promise<void> {

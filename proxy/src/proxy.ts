@@ -10,6 +10,7 @@ import { IpcServer } from './ipc/server.js';
 import { defaultSocketPath, prepareSocketDir, socketIsLive } from './ipc/socketPath.js';
 import { endpointLabel, prepareBucket, resolveS3Config, storeOptions, type S3Config } from './s3/config.js';
 import { startEmbeddedEndpoint, type EmbeddedEndpoint } from './s3/embeddedEndpoint.js';
+import type { LatencyModelOptions } from './s3/latencyModel.js';
 import { ObjectStore } from './s3/objectStore.js';
 import { StartupError } from './startupError.js';
 
@@ -27,6 +28,8 @@ export interface ProxyOptions {
   /** Default: defaultSocketPath(). */
   socketPath?: string;
   maxInflight?: number;
+  /** Benchmarks: delay S3 requests as real S3 would (s3/latencyModel.ts); absent: no delay. */
+  latency?: LatencyModelOptions;
   /** Environment for the S3 configuration (default process.env). */
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
@@ -111,7 +114,10 @@ async function openEngine(
     cleanups.push(() => embedded!.stop());
   }
   const endpoint = endpointLabel(config.location, embedded?.url);
-  const store = new ObjectStore(storeOptions(config, embedded?.url));
+  const store = new ObjectStore({
+    ...storeOptions(config, embedded?.url),
+    ...(options.latency === undefined ? {} : { latency: options.latency }),
+  });
   cleanups.push(() => store.close());
   await prepareBucket(store, config, endpoint);
   return { engine: await entry.create({ store, prefix: config.prefix }), endpoint };

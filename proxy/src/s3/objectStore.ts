@@ -16,6 +16,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { LATENCY_MIDDLEWARE_NAME, LatencyModel, latencyMiddleware, type LatencyModelOptions } from './latencyModel.js';
 
 export interface ObjectStoreOptions {
   bucket: string;
@@ -28,6 +29,10 @@ export interface ObjectStoreOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** SDK attempts per request (the SDK's standard retry with backoff); default 3. */
   maxAttempts?: number;
+  /** Benchmarks: delay requests as real S3 would (latencyModel.ts); absent: no delay. */
+  latency?: LatencyModelOptions;
+  /** HTTP connections per endpoint; default the SDK's 50 (more requests than that queue). */
+  maxSockets?: number;
 }
 
 export type S3Op = 'PUT' | 'GET' | 'HEAD' | 'DELETE' | 'LIST' | 'HEADBUCKET' | 'CREATEBUCKET';
@@ -72,6 +77,7 @@ export class ObjectStore {
   readonly bucket: string;
   private readonly client: S3Client;
   private readonly counts = Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Record<Counter, number>;
+  private readonly latency: LatencyModel | undefined;
 
   constructor(options: ObjectStoreOptions) {
     this.bucket = options.bucket;
@@ -90,7 +96,15 @@ export class ObjectStore {
       // do not all understand, so only send them when an operation requires them.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      ...(options.maxSockets === undefined
+        ? {}
+        : { requestHandler: { httpAgent: { maxSockets: options.maxSockets }, httpsAgent: { maxSockets: options.maxSockets } } }),
     });
+    if (options.latency !== undefined) {
+      this.latency = new LatencyModel(options.latency);
+      // initialize step: once per command, outside the SDK's retries (see latencyModel.ts).
+      this.client.middlewareStack.add(latencyMiddleware(this.latency), { step: 'initialize', name: LATENCY_MIDDLEWARE_NAME });
+    }
   }
 
   async put(name: string, body: Buffer, options: PutOptions = {}): Promise<void> {
@@ -186,7 +200,10 @@ export class ObjectStore {
   }
 
   stats(): Record<string, number> {
-    return Object.fromEntries(COUNTERS.map((c) => [`s3.${c}`, this.counts[c]]));
+    const counts = Object.fromEntries(COUNTERS.map((c) => [`s3.${c}`, this.counts[c]]));
+    if (this.latency === undefined) return counts;
+    const model = Object.entries(this.latency.stats()).map(([k, v]) => [`s3.model.${k}`, Math.round(v * 1000) / 1000]);
+    return { ...counts, ...Object.fromEntries(model) };
   }
 
   close(): void {
