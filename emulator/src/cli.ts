@@ -17,7 +17,10 @@ const argv = yargs(hideBin(process.argv))
   .usage('$0 [image] [options] [-- app args]\n\nBoots a hermitkv guest image in v86 and connects its KV device to the proxy.')
   .command('$0 [image]', false)
   .positional('image', { type: 'string', default: DEFAULT_IMAGE, describe: 'Multiboot ELF built by `make image`' })
-  .option('engine', { type: 'string', describe: 'storage engine of a proxy started for this run (object)' })
+  .option('engine', { type: 'string', describe: 'storage engine of a proxy started for this run: log (default), object, memory' })
+  .option('cache-size', { type: 'string', describe: 'log engine value cache of a proxy started for this run, e.g. 64m' })
+  .option('s3-latency', { type: 'string', describe: 'benchmarks: delay S3 requests like real S3 (see npm run proxy -- --help)' })
+  .option('s3-rate-limit', { type: 'string', describe: 'benchmarks: cap S3 requests per second per prefix (on, off, PUT/GET)' })
   .option('s3-endpoint', { type: 'string', describe: 'S3 endpoint URL, or "aws" for AWS S3 (default: embedded endpoint unless AWS is configured)' })
   .option('bucket', { type: 'string', describe: 'S3 bucket (default hermitkv)' })
   .option('prefix', { type: 'string', describe: 'key prefix inside the bucket (default kv/)' })
@@ -45,6 +48,9 @@ function proxyArgs(): string[] {
   pass('bucket', argv.bucket);
   pass('prefix', argv.prefix);
   pass('data-dir', argv['data-dir']);
+  pass('cache-size', argv['cache-size']);
+  pass('s3-latency', argv['s3-latency']);
+  pass('s3-rate-limit', argv['s3-rate-limit']);
   return args;
 }
 

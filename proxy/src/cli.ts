@@ -32,6 +32,7 @@ const argv = yargs(hideBin(process.argv))
   .option('data-dir', { type: 'string', default: DEFAULT_DATA_DIR, describe: 'data directory of the embedded S3 endpoint (objects under <dir>/s3)' })
   .option('socket', { type: 'string', describe: `Unix socket to serve (default ${defaultSocketPath()})` })
   .option('max-inflight', { type: 'number', default: DEFAULT_MAX_INFLIGHT, describe: 'engine operations running at once' })
+  .option('cache-size', { type: 'string', describe: 'log engine: bytes of values cached in memory, e.g. 64m (default 64 MiB)' })
   .option('s3-latency', {
     type: 'string',
     describe: 'benchmarks: delay each S3 request (log-normal): P50 ms, P50/P99, or put=P50/P99,get=P50/P99[,seed=N]; p99 defaults to 4 x p50',
@@ -52,6 +53,14 @@ try {
   fail(`${(err as Error).message} (see --help)`);
 }
 
+/** "64m" → 67108864; a plain number is bytes. NaN for anything else (startProxy refuses it). */
+function parseSize(text: string): number {
+  const m = /^(\d+)([kmg]?)i?b?$/i.exec(text.trim());
+  if (!m) return Number.NaN;
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Number(m[1]) * unit;
+}
+
 let proxy: RunningProxy;
 try {
   proxy = await startProxy({
@@ -62,6 +71,7 @@ try {
     dataDir: argv['data-dir'],
     ...(argv.socket === undefined ? {} : { socketPath: argv.socket }),
     maxInflight: argv['max-inflight'],
+    ...(argv['cache-size'] === undefined ? {} : { cacheBytes: parseSize(argv['cache-size']) }),
     ...(latency === undefined ? {} : { latency }),
   });
 } catch (err) {

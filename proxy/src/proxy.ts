@@ -28,6 +28,8 @@ export interface ProxyOptions {
   /** Default: defaultSocketPath(). */
   socketPath?: string;
   maxInflight?: number;
+  /** Bytes of values the engine may cache (`--cache-size`); engine default when absent. */
+  cacheBytes?: number;
   /** Benchmarks: delay S3 requests as real S3 would (s3/latencyModel.ts); absent: no delay. */
   latency?: LatencyModelOptions;
   /** Environment for the S3 configuration (default process.env). */
@@ -54,6 +56,9 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
   if (entry === undefined) throw new StartupError(`unknown engine "${engineName}" (known: ${engineNames().join(', ')})`);
   const maxInflight = options.maxInflight ?? DEFAULT_MAX_INFLIGHT;
   if (!Number.isInteger(maxInflight) || maxInflight < 1) throw new StartupError(`--max-inflight must be a positive integer`);
+  if (options.cacheBytes !== undefined && (!Number.isInteger(options.cacheBytes) || options.cacheBytes < 0)) {
+    throw new StartupError('--cache-size must be a whole number of bytes (suffixes k, m, g allowed)');
+  }
   const config = resolveS3Config(options, options.env);
   const socketPath = path.resolve(options.socketPath ?? defaultSocketPath(options.env));
   prepareSocketDir(socketPath, options.socketPath === undefined);
@@ -116,9 +121,12 @@ async function openEngine(
   const endpoint = endpointLabel(config.location, embedded?.url);
   const store = new ObjectStore({
     ...storeOptions(config, embedded?.url),
+    // The SDK's HTTP agent allows 50 sockets by default: let every engine operation have one.
+    maxSockets: Math.max(50, options.maxInflight ?? DEFAULT_MAX_INFLIGHT),
     ...(options.latency === undefined ? {} : { latency: options.latency }),
   });
   cleanups.push(() => store.close());
   await prepareBucket(store, config, endpoint);
-  return { engine: await entry.create({ store, prefix: config.prefix }), endpoint };
+  const cache = options.cacheBytes === undefined ? {} : { cacheBytes: options.cacheBytes };
+  return { engine: await entry.create({ store, prefix: config.prefix, ...cache }), endpoint };
 }

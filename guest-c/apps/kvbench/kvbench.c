@@ -100,7 +100,7 @@ static void *run(void *arg)
         uint64_t x = next(&w->rng);
         int i = (int)(x % (uint64_t)keyspace);
         char *key = keys[i];
-        if ((int)(x >> 32) % 100 < read_pct) {
+        if ((int)((uint32_t)(x >> 32) % 100u) < read_pct) {
             size_t len = (size_t)vsize;
             uint64_t t0 = now_ns();
             int r = get(key, buf, &len);
