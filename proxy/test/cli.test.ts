@@ -65,7 +65,7 @@ describe('proxy command', () => {
         void exited.then((code) => reject(new Error(`npm run proxy exited with ${code}: ${stderr}`)));
       });
       const ready = stdout.split('\n').find((l) => l.startsWith('hermitkv-proxy: ready on'))!;
-      expect(ready).toMatch(new RegExp(`^hermitkv-proxy: ready on ${socket} \\(engine object, s3 http://127\\.0\\.0\\.1:\\d+/hermitkv/test-cli-.*/\\)$`));
+      expect(ready).toMatch(new RegExp(`^hermitkv-proxy: ready on ${socket} \\(engine log, s3 http://127\\.0\\.0\\.1:\\d+/hermitkv/test-cli-.*/\\)$`));
 
       const client = await WireClient.connect(socket);
       const value = Buffer.from([0, 1, 2, 0, 255]);
@@ -83,7 +83,7 @@ describe('proxy command', () => {
       process.kill(-child.pid!, 'SIGTERM');
     }
     await exited; // npm itself dies of the signal; the proxy's clean exit shows in its stats and socket
-    expect(stderr).toMatch(/hermitkv-proxy stats:[\s\S]* s3\.put 21\n/);
+    expect(stderr).toMatch(/hermitkv-proxy stats:[\s\S]* engine\.puts 21\n/);
     expect(existsSync(socket)).toBe(false);
   });
 
@@ -96,7 +96,7 @@ describe('proxy command', () => {
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const ready = await new Promise<Record<string, unknown>>((resolve) => child.on('message', (m) => resolve(m as Record<string, unknown>)));
-    expect(ready).toMatchObject({ type: 'ready', socket, engine: 'object', bucket: 'hermitkv', prefix: 'kv/' });
+    expect(ready).toMatchObject({ type: 'ready', socket, engine: 'log', bucket: 'hermitkv', prefix: 'kv/' });
     const url = String(ready['endpoint']);
     expect(await endpointAnswers(url)).toBe(true);
 
@@ -135,7 +135,7 @@ describe('proxy command', () => {
     const env = envWithoutAws({ AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
     const socket = ['--socket', path.join(dir, 'e', 'p.sock')];
     const cases: [string[], RegExp][] = [
-      [['--engine', 'nope', ...socket], /^hermitkv-proxy: unknown engine "nope" \(known: object, memory\)\n$/],
+      [['--engine', 'nope', ...socket], /^hermitkv-proxy: unknown engine "nope" \(known: log, object, memory\)\n$/],
       [['--s3-endpoint', 'http://127.0.0.1:1', ...socket], /^hermitkv-proxy: cannot reach S3 at http:\/\/127\.0\.0\.1:1: ECONNREFUSED.*\n$/],
       [['--bucket', 'Bad_Name', ...socket], /^hermitkv-proxy: bucket name "Bad_Name" is not valid.*\n$/],
       [['--prefix', '../up', ...socket], /^hermitkv-proxy: prefix "\.\.\/up" is not valid.*\n$/],
