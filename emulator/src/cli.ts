@@ -96,7 +96,11 @@ async function main(): Promise<number> {
     onCompleted: trace ? (done) => trace.record(done) : undefined,
     timeoutMs: argv.timeout !== undefined ? argv.timeout * 1000 : undefined,
   });
-  await trace?.close();
+  if (trace) {
+    const proxyStats = await link.proxyStats();
+    if (proxyStats) trace.recordProxyStats(proxyStats);
+    await trace.close();
+  }
   if (argv.stats) log(await formatStats(result, link));
   await link.close();
   return result.exitStatus;

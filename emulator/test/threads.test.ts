@@ -33,7 +33,12 @@ describe('many guest threads', () => {
   });
 
   it('traces one line per KV request with thread ids and no value or key bytes', () => {
-    const lines = readFileSync(trace, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const all = readFileSync(trace, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    // The closing line carries the proxy's counters: what the run cost in S3 requests.
+    const closing = all.pop()!.proxy_stats as Record<string, number>;
+    expect(closing['s3.put']).toBeGreaterThan(0);
+    expect(closing['log.writesPerPutMax']).toBeGreaterThan(1);
+    const lines = all;
     const requests = /kv requests\s+put (\d+), get (\d+), delete (\d+)/.exec(stress.stderr)!.slice(1).map(Number);
     expect(lines.length).toBe(requests.reduce((a, b) => a + b, 0));
     expect(new Set(lines.map((l) => l.thread)).size).toBeGreaterThanOrEqual(32);
@@ -49,13 +54,14 @@ describe('many guest threads', () => {
     const out = execFileSync(process.execPath, ['dist/emulator/src/trace/cli.js', trace, '--json'], { encoding: 'utf8' });
     const summary = JSON.parse(out) as { requests: number; ops: { op: string; count: number; p50_us: number; p99_us: number }[]; concurrency: { max: number } };
     const lines = readFileSync(trace, 'utf8').trim().split('\n').length;
-    expect(summary.requests).toBe(lines);
+    expect(summary.requests).toBe(lines - 1); // all but the closing proxy_stats line
     expect(summary.ops.map((o) => o.op).sort()).toEqual(['delete', 'get', 'put']);
     for (const o of summary.ops) expect(o.p99_us).toBeGreaterThanOrEqual(o.p50_us);
     expect(summary.concurrency.max).toBeGreaterThanOrEqual(16);
     const text = execFileSync(process.execPath, ['dist/emulator/src/trace/cli.js', trace], { encoding: 'utf8' });
     expect(text).toMatch(/latency histogram/);
     expect(text).toMatch(/slowest requests/);
+    expect(text).toMatch(/S3 requests: put \d+/);
   });
 
   it('reports a thread stack overflow instead of corrupting memory', async () => {

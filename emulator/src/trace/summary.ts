@@ -23,13 +23,21 @@ export interface TraceSummary {
   concurrency: { max: number; mean: number; over_time: { t_us: number; max: number }[] };
   slowest: TraceLine[];
   histogram: { le_us: number; count: number }[];
+  /** The proxy's counters at the end of the run (S3 requests, writes per PUT, ...), if recorded. */
+  proxy?: Record<string, unknown>;
+}
+
+export interface ParsedTrace {
+  lines: TraceLine[];
+  proxy?: Record<string, unknown>;
 }
 
 /** Statuses that are answers, not failures. */
 const NOT_ERRORS = new Set(['ok', 'not_found', 'too_small']);
 
-export function parseTrace(text: string): TraceLine[] {
+export function parseTrace(text: string): ParsedTrace {
   const lines: TraceLine[] = [];
+  let proxy: Record<string, unknown> | undefined;
   text.split('\n').forEach((raw, i) => {
     if (raw.trim() === '') return;
     let parsed: unknown;
@@ -38,13 +46,18 @@ export function parseTrace(text: string): TraceLine[] {
     } catch {
       throw new Error(`line ${i + 1} is not JSON`);
     }
+    const stats = (parsed as { proxy_stats?: unknown }).proxy_stats;
+    if (typeof stats === 'object' && stats !== null) {
+      proxy = stats as Record<string, unknown>;
+      return;
+    }
     const rec = parsed as Partial<TraceLine>;
     if (typeof rec.t !== 'number' || typeof rec.done_us !== 'number' || typeof rec.op !== 'string' || typeof rec.status !== 'string') {
       throw new Error(`line ${i + 1} is not a hermitkv trace record`);
     }
     lines.push(rec as TraceLine);
   });
-  return lines;
+  return proxy === undefined ? { lines } : { lines, proxy };
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -88,7 +101,7 @@ function concurrency(recs: readonly TraceLine[], start: number, duration: number
   return { max, mean: duration > 0 ? area / duration : 0, over_time: overTime };
 }
 
-export function summarize(recs: readonly TraceLine[]): TraceSummary {
+export function summarize({ lines: recs, proxy }: ParsedTrace): TraceSummary {
   const start = recs.reduce((m, r) => Math.min(m, r.t), Number.POSITIVE_INFINITY);
   const end = recs.reduce((m, r) => Math.max(m, r.done_us), 0);
   const duration = recs.length ? end - start : 0;
@@ -112,6 +125,7 @@ export function summarize(recs: readonly TraceLine[]): TraceSummary {
     concurrency: recs.length ? concurrency(recs, start, duration) : { max: 0, mean: 0, over_time: [] },
     slowest: [...recs].sort((a, b) => b.done_us - b.t - (a.done_us - a.t)).slice(0, 5),
     histogram,
+    ...(proxy === undefined ? {} : { proxy }),
   };
 }
 
@@ -141,6 +155,19 @@ export function formatSummary(s: TraceSummary): string {
   for (const h of s.histogram) {
     const bar = '█'.repeat(Math.round((h.count / most) * 40));
     out.push(`  ≤ ${us(h.le_us).padStart(9)} ${String(h.count).padStart(7)} ${bar}`);
+  }
+  if (s.proxy) {
+    const pick = (prefix: string): string =>
+      Object.entries(s.proxy!)
+        .filter(([k]) => k.startsWith(prefix))
+        .map(([k, v]) => `${k.slice(prefix.length)} ${String(v)}`)
+        .join(', ');
+    out.push('');
+    out.push(`proxy: ${String(s.proxy.engine ?? '?')} engine`);
+    const s3 = pick('s3.');
+    if (s3) out.push(`  S3 requests: ${s3}`);
+    const log = Object.entries(s.proxy).filter(([k]) => /^log\.(writesPerPut|flush|segmentsWritten|recordsWritten)/.test(k));
+    if (log.length) out.push(`  log: ${log.map(([k, v]) => `${k.slice(4)} ${String(v)}`).join(', ')}`);
   }
   out.push('');
   out.push('slowest requests');

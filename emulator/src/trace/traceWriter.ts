@@ -7,6 +7,9 @@
  * Fields: t (µs since the run started, at submit), seq, thread (guest thread id), op, key_len,
  * key_hash, value_len, status, queue_us (submit → relayed to the proxy), service_us (relayed →
  * completed), done_us (µs since start at completion); key (hex) only with --trace-keys.
+ *
+ * The last line of a complete run is `{"proxy_stats": {...}}`: the proxy's counters at the end
+ * (S3 requests by type, bytes, writes per PUT, flush latency), so a trace says what the run cost.
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
@@ -62,6 +65,11 @@ export class TraceWriter {
     };
     if (this.includeKeys) line.key = request.key.toString('hex');
     this.out.write(`${JSON.stringify(line)}\n`);
+  }
+
+  /** The closing line: the proxy's counters (no keys or values are among them). */
+  recordProxyStats(stats: Record<string, unknown>): void {
+    this.out.write(`${JSON.stringify({ proxy_stats: stats })}\n`);
   }
 
   close(): Promise<void> {
