@@ -79,7 +79,13 @@ function connect(mode: Mode, socket: string, onReply: (id: number) => void): Pro
   });
 }
 
-async function measure(mode: Mode): Promise<{ p50: number; p99: number; perSecond: number }> {
+export interface IpcResult {
+  p50: number;
+  p99: number;
+  perSecond: number;
+}
+
+async function measure(mode: Mode, roundTrips = ROUND_TRIPS): Promise<IpcResult> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hermitkv-ipcbench-'));
   const socket = path.join(dir, 's.sock');
   const server = await startServer(mode, socket);
@@ -98,7 +104,7 @@ async function measure(mode: Mode): Promise<{ p50: number; p99: number; perSecon
   try {
     for (let i = 0; i < 200; i++) await roundTrip(); // warm up the JIT and the socket
     const lat: number[] = [];
-    for (let i = 0; i < ROUND_TRIPS; i++) {
+    for (let i = 0; i < roundTrips; i++) {
       const t0 = performance.now();
       await roundTrip();
       lat.push((performance.now() - t0) * 1000);
@@ -108,7 +114,7 @@ async function measure(mode: Mode): Promise<{ p50: number; p99: number; perSecon
     let done = 0;
     await Promise.all(
       Array.from({ length: 32 }, async () => {
-        while (done < ROUND_TRIPS * 2) {
+        while (done < roundTrips * 2) {
           done++;
           await roundTrip();
         }
@@ -123,8 +129,9 @@ async function measure(mode: Mode): Promise<{ p50: number; p99: number; perSecon
   }
 }
 
-export async function ipcFloor(): Promise<{ p50: number; p99: number; perSecond: number }> {
-  return measure('raw');
+/** The floor: a plain Unix socket round trip between two Node processes (1 KiB payload). */
+export async function ipcFloor(roundTrips = ROUND_TRIPS): Promise<IpcResult> {
+  return measure('raw', roundTrips);
 }
 
 async function main(): Promise<void> {
