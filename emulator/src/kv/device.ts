@@ -59,6 +59,7 @@ export class KvDevice {
   private readonly completions: number[] = [];
   private inFlight = 0;
   private stopped = false;
+  private pulseQueued = false;
 
   constructor(
     private readonly machine: V86Machine,
@@ -69,6 +70,8 @@ export class KvDevice {
   ) {
     machine.onOut32(ABI.HKV_PORT_KV_SUBMIT, (addr) => this.submit(addr >>> 0));
     machine.onIn32(ABI.HKV_PORT_KV_COMPLETION, () => this.completions.shift() ?? ABI.HKV_NO_COMPLETION);
+    // A halted guest with requests in flight is about to be woken by a completion: keep polling.
+    machine.pollWhileHalted = () => this.inFlight > 0;
   }
 
   /** After stop no completion touches guest memory (the machine is going away). */
@@ -148,9 +151,16 @@ export class KvDevice {
     }
   }
 
+  private readonly pulse = (): void => {
+    this.pulseQueued = false;
+    if (!this.stopped) this.machine.pulseIrq(ABI.HKV_KV_IRQ);
+  };
+
   /**
    * Writes a live request's result into its own descriptor (and GET buffer), then posts its tag
-   * and pulses the IRQ. Status is written last: the guest treats it as the "done" flag.
+   * and pulses the IRQ. Status is written last: the guest treats it as the "done" flag. The pulse
+   * comes at the end of the turn, one for all the tags posted in it (the PIC is edge-triggered,
+   * so back-to-back pulses before the guest runs would merge anyway).
    */
   private finish(live: Live, status: number, resultLen = 0, payload?: { addr: number; data: Buffer }): void {
     this.inFlight--;
@@ -165,7 +175,11 @@ export class KvDevice {
     }
     this.stats.noteStatus(status);
     this.completions.push(live.tag);
-    this.machine.pulseIrq(ABI.HKV_KV_IRQ);
+    // One edge for every completion posted in this turn: the guest drains the port per interrupt.
+    if (!this.pulseQueued) {
+      this.pulseQueued = true;
+      queueMicrotask(this.pulse);
+    }
     if (live.request && this.events.completed) {
       const { submittedAt, relayedAt } = live;
       this.events.completed({ request: live.request, status, resultLen, submittedAt, relayedAt, completedAt: performance.now() });
