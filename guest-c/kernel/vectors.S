@@ -1,5 +1,5 @@
 /*
- * Interrupt entry points: one stub per vector (0-31 CPU exceptions, 32-47 the two 8259s). Each
+ * Interrupt entry points: one entry per vector (0-31 CPU exceptions, 32-47 the two 8259s). Each
  * pushes a dummy error code when the CPU does not push one, so every trapframe has the same
  * shape, then the vector number, and joins alltraps, which saves the rest and calls trap(tf).
  */
