@@ -18,7 +18,7 @@ interface BenchChannel {
 describe('npm run bench:channel', () => {
   it('prints the floor, the get latency, the ratio and ops/s, and a BENCH_CHANNEL line', async () => {
     requireImage('images/kvbench.elf');
-    const args = ['--rounds', '1', '--ops', '40', '--mt-ops', '4', '--keys', '16', '--ipc-n', '100', '--threads', '4'];
+    const args = ['--rounds', '1', '--ops', '40', '--mt-ops', '4', '--keys', '16', '--ipc-n', '100', '--threads', '4', '--warmup', '2'];
     const stdout = await new Promise<string>((resolve, reject) =>
       execFile(process.execPath, ['dist/emulator/src/bench/channelBench.js', ...args], { timeout: 35_000 }, (err, out, errOut) =>
         err ? reject(new Error(`${err.message}\n${out}\n${errOut}`)) : resolve(out),

@@ -12,8 +12,11 @@
  * p50(get) / (p50(ipc floor) + p50(v86 floor)), the target being ≤ 1.3; the throughput target
  * is ≥ 20,000 ops/s. Prints a table and one `BENCH_CHANNEL {json}` line.
  *
- *   npm run bench:channel -- [--rounds 3] [--ops 4000] [--mt-ops 600] [--ipc-n 3000] [--keys 256]
- *                            [--threads 16,64]
+ * Every guest run first does `--warmup` untimed ops per thread (kvbench -w): v86 compiles guest
+ * code to WebAssembly the first times it runs it, and a short run otherwise measures mostly that.
+ *
+ *   npm run bench:channel -- [--rounds 3] [--ops 4000] [--mt-ops 2000] [--warmup 400]
+ *                            [--ipc-n 3000] [--keys 256] [--threads 16,64]
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -51,6 +54,8 @@ export interface ChannelBenchOptions {
   ipcRoundTrips: number;
   /** kvbench keyspace (-k): preloaded before each run. */
   keys: number;
+  /** Untimed ops per thread before each guest run's timed phase (kvbench -w). */
+  warmup: number;
   /** Thread counts of the throughput runs. */
   threads: number[];
   log?: (line: string) => void;
@@ -137,7 +142,8 @@ export async function channelBench(options: ChannelBenchOptions): Promise<Channe
   const v86: KvbenchResult[] = [];
   const gets: KvbenchResult[] = [];
   const throughput: KvbenchResult[] = [];
-  const latencyArgs = ['-t', '1', '-n', String(options.ops), '-s', '64', '-r', '100', '-k', String(options.keys)];
+  const warmup = ['-w', String(options.warmup)];
+  const latencyArgs = ['-t', '1', '-n', String(options.ops), '-s', '64', '-r', '100', '-k', String(options.keys), ...warmup];
   try {
     for (let round = 1; round <= options.rounds; round++) {
       const floor = await ipcFloor(options.ipcRoundTrips);
@@ -151,7 +157,7 @@ export async function channelBench(options: ChannelBenchOptions): Promise<Channe
       log(`round ${round}: get p50 ${real.get_p50_us.toFixed(0)} µs`);
     }
     for (const t of options.threads) {
-      const r = await runKvbench(kernel, link.backend, ['-t', String(t), '-n', String(options.mtOps), '-s', '64', '-r', '90', '-k', String(options.keys)], hostLog);
+      const r = await runKvbench(kernel, link.backend, ['-t', String(t), '-n', String(options.mtOps), '-s', '64', '-r', '90', '-k', String(options.keys), ...warmup], hostLog);
       throughput.push(r);
       log(`${t} threads: ${r.ops_per_s} ops/s`);
     }
@@ -193,8 +199,8 @@ export function formatChannelBench(r: ChannelBenchResult): string {
 }
 
 function parseArgs(argv: string[]): ChannelBenchOptions {
-  const options: ChannelBenchOptions = { rounds: 3, ops: 4000, mtOps: 600, ipcRoundTrips: 3000, keys: 256, threads: [16, 64] };
-  const names: Record<string, keyof ChannelBenchOptions> = { '--rounds': 'rounds', '--ops': 'ops', '--mt-ops': 'mtOps', '--ipc-n': 'ipcRoundTrips', '--keys': 'keys' };
+  const options: ChannelBenchOptions = { rounds: 3, ops: 4000, mtOps: 2000, warmup: 400, ipcRoundTrips: 3000, keys: 256, threads: [16, 64] };
+  const names: Record<string, keyof ChannelBenchOptions> = { '--rounds': 'rounds', '--ops': 'ops', '--mt-ops': 'mtOps', '--ipc-n': 'ipcRoundTrips', '--keys': 'keys', '--warmup': 'warmup' };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--threads') {
       const threads = (argv[i + 1] ?? '').split(',').map(Number);
@@ -205,8 +211,8 @@ function parseArgs(argv: string[]): ChannelBenchOptions {
     }
     const name = names[argv[i]!];
     const value = Number(argv[i + 1]);
-    if (name === undefined || !Number.isInteger(value) || value < 1) {
-      throw new Error(`usage: bench:channel [--rounds N] [--ops N] [--mt-ops N] [--ipc-n N] [--keys N] [--threads A,B] (got ${argv[i]} ${argv[i + 1] ?? ''})`);
+    if (name === undefined || !Number.isInteger(value) || value < (name === 'warmup' ? 0 : 1)) {
+      throw new Error(`usage: bench:channel [--rounds N] [--ops N] [--mt-ops N] [--ipc-n N] [--keys N] [--warmup N] [--threads A,B] (got ${argv[i]} ${argv[i + 1] ?? ''})`);
     }
     (options as unknown as Record<string, number>)[name] = value;
     i++;
@@ -217,7 +223,7 @@ function parseArgs(argv: string[]): ChannelBenchOptions {
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   console.log(
-    `device channel vs floor: ${options.rounds} rounds; t=1: ${options.ops} gets of 64 B; t=${options.threads.join('/')}: ${options.mtOps} ops per thread; keyspace ${options.keys}`,
+    `device channel vs floor: ${options.rounds} rounds; t=1: ${options.ops} gets of 64 B; t=${options.threads.join('/')}: ${options.mtOps} ops per thread after ${options.warmup} untimed; keyspace ${options.keys}`,
   );
   const result = await channelBench({ ...options, log: (line) => console.log(`  ${line}`) });
   console.log(formatChannelBench(result));

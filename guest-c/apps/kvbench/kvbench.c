@@ -3,12 +3,14 @@
  * guest (clock_gettime(CLOCK_MONOTONIC) around each call).
  *
  *   kvbench [-t threads] [-n ops per thread] [-s value size] [-r read percent 0..100]
- *           [-k keyspace] [-p prefix] [--preload | --no-preload]
- *   defaults: -t 16 -n 1000 -s 64 -r 90 -k 1000, prefix "kvbench/<clock>", preload on.
+ *           [-k keyspace] [-p prefix] [-w warm-up ops per thread] [--preload | --no-preload]
+ *   defaults: -t 16 -n 1000 -s 64 -r 90 -k 1000 -w 0, prefix "kvbench/<clock>", preload on.
  *
  * The keyspace is written first (all threads sharing the work, --preload, the default) so that
  * gets hit; --no-preload skips that when an earlier run with the same -p filled it. Then all
- * threads start together and each does its ops on random keys. Percentiles are nearest-rank over
+ * threads start together and each does its ops on random keys. With -w, each thread first does
+ * that many untimed ops of the same mix: v86 compiles guest code to WebAssembly as it first runs
+ * it, and a short run (16 threads x 600 ops) otherwise measures mostly that warm-up. Percentiles are nearest-rank over
  * all samples. The last lines are a human summary and one machine-readable line:
  *   KVBENCH {"threads":..,"ops":..,"value_size":..,"read_pct":..,"seconds":..,"ops_per_s":..,
  *            "get_p50_us":..,"get_p99_us":..,"put_p50_us":..,"put_p99_us":..,"errors":..}
@@ -21,7 +23,7 @@
 #include <string.h>
 #include <time.h>
 
-static int nthreads = 16, nops = 1000, vsize = 64, read_pct = 90, keyspace = 1000, preload = 1;
+static int nthreads = 16, nops = 1000, vsize = 64, read_pct = 90, keyspace = 1000, preload = 1, warmup;
 static char prefix[128];
 
 struct worker {
@@ -86,38 +88,47 @@ static void *preload_part(void *arg)
     return 0;
 }
 
+/* One random op; its latency is recorded when timed (warm-up ops are not). */
+static void one_op(struct worker *w, char *v, char *buf, int timed)
+{
+    uint64_t x = next(&w->rng);
+    int i = (int)(x % (uint64_t)keyspace);
+    char *key = keys[i];
+    if ((int)((uint32_t)(x >> 32) % 100u) < read_pct) {
+        size_t len = (size_t)vsize;
+        uint64_t t0 = now_ns();
+        int r = get(key, buf, &len);
+        uint64_t d = now_ns() - t0;
+        if (timed)
+            w->get_ns[w->ngets++] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+        if (r != 0 || (preload && len != (size_t)vsize))
+            w->errors++;
+    } else {
+        fill(v, i, x);
+        uint64_t t0 = now_ns();
+        int r = put(key, v, (size_t)vsize);
+        uint64_t d = now_ns() - t0;
+        if (timed)
+            w->put_ns[w->nputs++] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+        if (r != 0)
+            w->errors++;
+    }
+}
+
 static void *run(void *arg)
 {
     struct worker *w = arg;
     char *v = malloc((size_t)vsize), *buf = malloc((size_t)vsize);
+    for (int op = 0; op < warmup; op++)
+        one_op(w, v, buf, 0);
     pthread_mutex_lock(&start_lock);
     ready++;
     pthread_cond_broadcast(&start_cond);
     while (!started)
         pthread_cond_wait(&start_cond, &start_lock);
     pthread_mutex_unlock(&start_lock);
-    for (int op = 0; op < nops; op++) {
-        uint64_t x = next(&w->rng);
-        int i = (int)(x % (uint64_t)keyspace);
-        char *key = keys[i];
-        if ((int)((uint32_t)(x >> 32) % 100u) < read_pct) {
-            size_t len = (size_t)vsize;
-            uint64_t t0 = now_ns();
-            int r = get(key, buf, &len);
-            uint64_t d = now_ns() - t0;
-            w->get_ns[w->ngets++] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
-            if (r != 0 || (preload && len != (size_t)vsize))
-                w->errors++;
-        } else {
-            fill(v, i, x);
-            uint64_t t0 = now_ns();
-            int r = put(key, v, (size_t)vsize);
-            uint64_t d = now_ns() - t0;
-            w->put_ns[w->nputs++] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
-            if (r != 0)
-                w->errors++;
-        }
-    }
+    for (int op = 0; op < nops; op++)
+        one_op(w, v, buf, 1);
     free(v);
     free(buf);
     return 0;
@@ -167,12 +178,13 @@ static int parse(int argc, char **argv)
         case 's': vsize = atoi(v); break;
         case 'r': read_pct = atoi(v); break;
         case 'k': keyspace = atoi(v); break;
+        case 'w': warmup = atoi(v); break;
         case 'p': snprintf(prefix, sizeof prefix, "%s", v); break;
         default: return -1;
         }
     }
     if (nthreads < 1 || nthreads > 255 || nops < 0 || vsize < 1 || vsize > 4096 || read_pct < 0 ||
-        read_pct > 100 || keyspace < 1)
+        read_pct > 100 || keyspace < 1 || warmup < 0)
         return -1;
     return 0;
 }
@@ -181,7 +193,7 @@ int main(int argc, char **argv)
 {
     if (parse(argc, argv) != 0) {
         printf("usage: kvbench [-t threads 1..255] [-n ops per thread] [-s value size 1..4096] "
-               "[-r read percent] [-k keyspace] [-p prefix] [--preload|--no-preload]\n");
+               "[-r read percent] [-k keyspace] [-p prefix] [-w warm-up ops] [--preload|--no-preload]\n");
         return 2;
     }
     if (prefix[0] == '\0')
