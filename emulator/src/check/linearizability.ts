@@ -137,7 +137,7 @@ function checkRegister(ops: KvOperation[], initial: RegisterValue, maxSteps: num
     }
     const top = stack.pop();
     if (top === undefined) {
-      return `no order of the ${ops.length} operations explains them: at best ${deepest} placed, then none of: ${stuckAt.join('; ')}`;
+      return `no order of the ${ops.length} operations explains them: at best ${deepest} placed, then none of ${stuckAt.join('; ')}`;
     }
     state = top.state;
     linearized.clear(top.entry.op);
@@ -150,11 +150,10 @@ function checkRegister(ops: KvOperation[], initial: RegisterValue, maxSteps: num
 /** The calls before `until` in the list: the operations the search tried to place next. */
 function pendingCalls(head: Entry, until: Entry, ops: KvOperation[], state: RegisterValue): string[] {
   const out: string[] = [];
-  for (let e = head.next; e !== undefined && e !== until.next; e = e.next) {
+  for (let e = head.next; e !== undefined && e !== until; e = e.next) {
     if (e.isCall) out.push(describe(ops[e.op]!));
   }
-  if (!until.isCall) out.push(`${describe(ops[until.op]!)} (must be placed by now; value is ${show(state)})`);
-  return out.slice(0, 6);
+  return [`${out.slice(0, 6).join('; ')} fits the value ${show(state)} before ${ops[until.op]!.id} must have returned`];
 }
 
 function describe(op: KvOperation): string {

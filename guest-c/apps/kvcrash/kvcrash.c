@@ -38,7 +38,7 @@
 #define MAX_PAYLOAD 200
 #define MAX_VALUE (HDR + MAX_PAYLOAD + 4)
 #define MAX_THREADS 64
-#define BACKOFF_US 20000
+#define BACKOFF_US 50000
 
 static uint32_t run_id, nthreads = 8, nkeys = 16, seed = 1, millis = 2000;
 static double t_end;
