@@ -151,8 +151,11 @@ async function runCycle(ctx: Cycle, initial: Map<string, RegisterValue>): Promis
   const hvExit = hv.exited;
   await Promise.race([boot, hvExit, guard(60_000)]);
 
+  // Modes: the proxy killed (and restarted) mid-run; in some cycles the hypervisor is killed too,
+  // after the restart or instead (then with requests in flight in a live proxy).
   let note = 'no kill';
-  if (kills && hv.running) {
+  const hypervisorOnly = killHypervisor && rng() < 0.5;
+  if (kills && hv.running && !hypervisorOnly) {
     await sleep(options.millis * (0.05 + 0.3 * rng()));
     const killedAt = performance.now();
     for (const id of history.inFlight()) watched.set(id, killedAt);
@@ -164,13 +167,13 @@ async function runCycle(ctx: Cycle, initial: Map<string, RegisterValue>): Promis
     ctx.proxy = await ctx.startProxy();
     restartedAt = performance.now();
     note = `proxy killed (${inFlight} in flight), back after ${Math.round(restartedAt - killedAt)} ms`;
-    if (killHypervisor && hv.running) {
-      await sleep(options.millis * 0.5 * rng());
-      if (hv.running) {
-        hv.kill();
-        report.hypervisorKills++;
-        note += ', hypervisor killed';
-      }
+  }
+  if (killHypervisor && hv.running) {
+    await sleep(options.millis * (0.1 + 0.4 * rng()));
+    if (hv.running) {
+      hv.kill();
+      report.hypervisorKills++;
+      note = `${note === 'no kill' ? '' : `${note}, `}hypervisor killed`;
     }
   }
   const exit = await Promise.race([hvExit, guard(options.millis + 60_000).then(() => undefined)]);
