@@ -18,7 +18,7 @@ test('10 crash cycles: no acknowledged write lost, no delete undone, nothing inv
     image: requireImage('images/kvcrash.elf'),
     threads: 8,
     keys: 16,
-    millis: 1500,
+    millis: 2000,
     hypervisorKillRate: 0.3,
     log: (line) => lines.push(line),
   });

@@ -169,7 +169,8 @@ async function runCycle(ctx: Cycle, initial: Map<string, RegisterValue>): Promis
     note = `proxy killed (${inFlight} in flight), back after ${Math.round(restartedAt - killedAt)} ms`;
   }
   if (killHypervisor && hv.running) {
-    await sleep(options.millis * (0.1 + 0.4 * rng()));
+    // Alone: anywhere in the run. After a proxy restart: once traffic has resumed.
+    await sleep(hypervisorOnly ? options.millis * (0.1 + 0.7 * rng()) : 200 + 400 * rng());
     if (hv.running) {
       hv.kill();
       report.hypervisorKills++;
@@ -187,6 +188,9 @@ async function runCycle(ctx: Cycle, initial: Map<string, RegisterValue>): Promis
     violations.push(`${watched.size} requests in flight when the proxy died never completed`);
   }
   if (restartedAt !== undefined && ackedAfterRestart > 0) report.cyclesWentOn++;
+  if (restartedAt !== undefined && exit?.signal === null && ackedAfterRestart === 0) {
+    violations.push('the application got no operation through after the proxy came back');
+  }
 
   // The end of the cycle: kill the proxy once more so the store is read as recovery sees it.
   if (kills) {

@@ -22,7 +22,9 @@
  * console, only vids.
  *
  * A failed call (the proxy died or is restarting) is followed by a short sleep, as an application
- * backing off, so the run goes on once the proxy is back.
+ * backing off, and the run goes on once the proxy is back: past <millis>, the threads keep working
+ * until RECOVERED calls have succeeded since the last failure (at most HARD_END_FACTOR x millis in
+ * all), so a run that saw the proxy die ends only after it has seen the store work again.
  */
 #include <hermitkv/kvdev.h>
 #include <pthread.h>
@@ -39,9 +41,14 @@
 #define MAX_VALUE (HDR + MAX_PAYLOAD + 4)
 #define MAX_THREADS 64
 #define BACKOFF_US 50000
+#define RECOVERED 32
+#define HARD_END_FACTOR 5
 
 static uint32_t run_id, nthreads = 8, nkeys = 16, seed = 1, millis = 2000;
-static double t_end;
+static double t_end, t_hard_end;
+/* Calls that succeeded since the last failure; -1 before any failure. Races between threads only
+ * blur the count a little (one CPU; each update is one instruction's worth). */
+static volatile long ok_since_failure = -1;
 
 static uint64_t next(uint64_t *s) /* xorshift64* */
 {
@@ -148,16 +155,25 @@ static void one_op(struct worker *w, long n)
     w->ops++;
     if (status == HKV_STATUS_OK || status == HKV_STATUS_NOT_FOUND) {
         w->ok++;
+        if (ok_since_failure >= 0)
+            ok_since_failure++;
     } else {
         w->failed++;
+        ok_since_failure = 0;
         usleep(BACKOFF_US);
     }
+}
+
+static int keep_going(void)
+{
+    double t = now();
+    return t < t_end || (ok_since_failure >= 0 && ok_since_failure < RECOVERED && t < t_hard_end);
 }
 
 static void *work(void *arg)
 {
     struct worker *w = arg;
-    for (long n = 0; now() < t_end; n++)
+    for (long n = 0; keep_going(); n++)
         one_op(w, n);
     return 0;
 }
@@ -180,6 +196,7 @@ int main(int argc, char **argv)
     static struct worker ws[MAX_THREADS];
     printf("kvcrash: run %u, %u threads, %u keys, seed %u, %u ms\n", run_id, nthreads, nkeys, seed, millis);
     t_end = now() + millis / 1000.0;
+    t_hard_end = now() + HARD_END_FACTOR * (millis / 1000.0);
     for (uint32_t t = 0; t < nthreads; t++) {
         ws[t].id = t;
         ws[t].rng = (((uint64_t)seed << 32 | t) ^ ((uint64_t)run_id << 16)) * 0x9E3779B97F4A7C15ULL | 1;
@@ -195,6 +212,7 @@ int main(int argc, char **argv)
         ok += ws[t].ok;
         failed += ws[t].failed;
     }
-    printf("kvcrash: done: %ld operations, %ld answered, %ld failed\n", ops, ok, failed);
+    printf("kvcrash: done: %ld operations, %ld answered, %ld failed, %ld answered since the last failure\n", ops, ok, failed,
+           ok_since_failure);
     return 0;
 }
