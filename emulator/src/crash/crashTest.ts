@@ -24,7 +24,7 @@ import { startEmbeddedEndpoint, type EmbeddedEndpoint } from '../../../proxy/src
 import { ConsoleHistory } from '../check/consoleHistory.js';
 import { checkLinearizable, type KvOperation, type RegisterValue } from '../check/linearizability.js';
 import { ProxyClient } from '../ipc/proxyClient.js';
-import { HypervisorProcess, ProxyProcess } from './processes.js';
+import { HypervisorProcess, ProxyProcess, track } from './processes.js';
 import { keyName, valueId } from './valueFormat.js';
 
 export interface CrashTestOptions {
@@ -85,11 +85,13 @@ export async function runCrashTest(options: CrashTestOptions): Promise<CrashTest
   };
   let endpoint: EmbeddedEndpoint | undefined;
   let proxy: ProxyProcess | undefined;
+  let untrack = (): void => {};
   try {
     const args = ['--engine', options.engine, '--socket', socket];
     const env: NodeJS.ProcessEnv = { ...process.env };
     if (persistent(options.engine)) {
       endpoint = await startEmbeddedEndpoint({ dataDir: options.dataDir ?? dir });
+      untrack = track(endpoint.pid);
       const store = new ObjectStore({ bucket: BUCKET, endpoint: endpoint.url, region: EMBEDDED_REGION, forcePathStyle: true, credentials: EMBEDDED_CREDENTIALS });
       await store.ensureBucket();
       store.close();
@@ -109,6 +111,7 @@ export async function runCrashTest(options: CrashTestOptions): Promise<CrashTest
   } finally {
     await proxy?.stop().catch(() => {});
     await endpoint?.stop().catch(() => {});
+    untrack();
     rmSync(dir, { recursive: true, force: true });
   }
   report.wallMs = performance.now() - started;

@@ -8,6 +8,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { REPO_ROOT } from '../paths.js';
 import { IN_FLIGHT_BOUND_MS, runCrashTest } from './crashTest.js';
+import { stopAll } from './processes.js';
 
 const argv = yargs(hideBin(process.argv))
   .scriptName('npm run crashtest --')
@@ -30,6 +31,13 @@ if (!existsSync(image)) {
   console.error(`crashtest: ${image} is missing; build the guest images with \`make image\``);
   process.exit(2);
 }
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    stopAll(); // the proxy, hypervisor and S3 endpoint it started
+    process.exit(130);
+  });
+}
+
 const seed = argv.seed ?? Date.now() % 2 ** 31;
 console.log(`crashtest: ${argv.cycles} cycles, engine ${argv.engine}, seed ${seed}, ${argv.threads} threads on ${argv.keys} keys, ${argv.millis} ms per cycle`);
 const report = await runCrashTest({

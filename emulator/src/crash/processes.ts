@@ -14,7 +14,31 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
+/** Every process a crash test started and that has not exited yet (see stopAll). */
+const live = new Set<ChildProcess | number>();
+
+/** Tracks a process started elsewhere (the S3 endpoint) until it exits. */
+export function track(pid: number): () => void {
+  live.add(pid);
+  return () => void live.delete(pid);
+}
+
+/** Ctrl-C: SIGKILL every process this crash test started, by its pid, and nothing else. */
+export function stopAll(): void {
+  for (const p of live) {
+    try {
+      if (typeof p === 'number') process.kill(p, 'SIGKILL');
+      else p.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  live.clear();
+}
+
 function exitOf(child: ChildProcess): Promise<Exit> {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
