@@ -56,8 +56,9 @@ const r = report;
 console.log(
   [
     `crashtest: ${r.cycles} cycles run, ${r.operationsChecked} operations verified ` +
-      `(${r.acknowledged} acknowledged, ${r.failed} failed with -1, ${r.unfinished} unfinished, ${r.finalReads} read back), ` +
-      `${r.violations.length} violations`,
+      `(${r.acknowledged} acknowledged, ${r.operationsChecked - r.acknowledged - r.finalReads} writes of unknown outcome, ` +
+      `${r.finalReads} reads back after recovery), ${r.violations.length} violations`,
+    `crashtest: guest calls: ${r.acknowledged + r.failed + r.unfinished} (${r.failed} returned -1, ${r.unfinished} never returned)`,
     `crashtest: ${r.proxyKills} proxy kills, ${r.hypervisorKills} hypervisor kills; ${r.inFlightAtKill} requests in flight at a proxy kill, ` +
       `all completed with -1 within ${Math.round(r.maxInFlightCompletionMs)} ms (bound ${IN_FLIGHT_BOUND_MS} ms); ` +
       `the application went on after the restart in ${r.cyclesWentOn} cycles`,
