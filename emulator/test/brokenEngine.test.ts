@@ -2,7 +2,9 @@
  * The history checker must catch a store that is not linearizable. The same guest workload and
  * checking the crash test uses runs against a proxy with a deliberately broken engine (it drops
  * some acknowledged writes and serves some stale reads; registered only under
- * HERMITKV_TEST_BROKEN_ENGINE=1) and, as a control, against the correct memory engine.
+ * HERMITKV_TEST_BROKEN_ENGINE=1) and, as a control, against the correct memory engine. And the
+ * crash path itself must catch a store that loses acknowledged writes in a crash: the memory
+ * engine, killed and restarted like the log engine in the crash test, forgets everything.
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { BROKEN_ENGINE_ENV } from '../../proxy/src/engine/brokenEngine.js';
@@ -39,4 +41,11 @@ test('a broken engine (lost writes, stale reads) is caught; the memory engine pa
   const correct = await runCrashTest(options('memory'));
   expect(correct.acknowledged).toBeGreaterThan(100);
   expect(correct.violations).toEqual([]);
+}, 60_000);
+
+test('a store that forgets acknowledged writes when its proxy is killed is caught by the crash path', async () => {
+  const forgetful = await runCrashTest({ ...options('memory'), kill: 'end' });
+  expect(forgetful.proxyKills).toBe(1);
+  expect(forgetful.acknowledged).toBeGreaterThan(50);
+  expect(forgetful.violations.join('\n')).toMatch(/no order of the \d+ operations explains them/);
 }, 60_000);
