@@ -1,20 +1,21 @@
 /**
  * Finds the proxy for a run: the one named by `--socket`, else one already serving the default
  * socket (started with `npm run proxy`), else a private proxy that this run starts as its child
- * (with its own socket in a fresh 0700 directory) and stops at the end.
+ * (with its own socket in a fresh 0700 directory) and stops at the end. Every link reconnects
+ * when its proxy dies and comes back (ipc/reconnectingClient.ts); a proxy the run started is
+ * restarted by the run (ownProxy.ts).
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultSocketPath } from '../../proxy/src/ipc/socketPath.js';
 import { WireOp, WireStatus } from '../../proxy/src/ipc/protocol.js';
-import { ProxyClient } from './ipc/proxyClient.js';
+import { ReconnectingProxyClient } from './ipc/reconnectingClient.js';
 import type { KvBackend } from './kv/device.js';
+import { OwnProxy } from './ownProxy.js';
 import { PROXY_MAIN } from './paths.js';
 
-/** A proxy this run started refused to start (bad configuration): the run cannot go on. */
-export class ProxyStartError extends Error {}
+export { ProxyStartError } from './ownProxy.js';
 
 export interface ProxyChoice {
   /** Connect to this socket; fail if nothing answers there. */
@@ -35,7 +36,7 @@ export interface ProxyLink {
   close(): Promise<void>;
 }
 
-function linkTo(client: ProxyClient, description: string, onClose: () => Promise<void> = async () => {}): ProxyLink {
+function linkTo(client: ReconnectingProxyClient, description: string, onClose: () => Promise<void> = async () => {}): ProxyLink {
   return {
     backend: client,
     description,
@@ -57,7 +58,7 @@ export function unavailableLink(reason: string): ProxyLink {
   };
 }
 
-async function fetchStats(client: ProxyClient): Promise<Record<string, unknown> | undefined> {
+async function fetchStats(client: KvBackend): Promise<Record<string, unknown> | undefined> {
   const reply = await client.request(WireOp.Stats, Buffer.alloc(0));
   if (reply.kind !== 'response' || reply.response.status !== WireStatus.Ok) return undefined;
   try {
@@ -69,13 +70,13 @@ async function fetchStats(client: ProxyClient): Promise<Record<string, unknown> 
 
 export async function connectProxy(choice: ProxyChoice): Promise<ProxyLink> {
   if (choice.socket) {
-    return linkTo(await ProxyClient.connect(choice.socket), `proxy at ${choice.socket}`);
+    return linkTo(await ReconnectingProxyClient.connect(choice.socket, { log: choice.log }), `proxy at ${choice.socket}`);
   }
   if (!choice.ownProxy) {
     const shared = defaultSocketPath();
     if (existsSync(shared)) {
       try {
-        const client = await ProxyClient.connect(shared, 2000);
+        const client = await ReconnectingProxyClient.connect(shared, { log: choice.log, timeoutMs: 2000 });
         if (choice.proxyArgs.length > 0) {
           choice.log(`hermitkv: using the running proxy at ${shared}; its own engine and S3 options apply (use --own-proxy to start another)`);
         }
@@ -92,51 +93,18 @@ async function startChildProxy(choice: ProxyChoice): Promise<ProxyLink> {
   if (!existsSync(PROXY_MAIN)) throw new Error(`the proxy is not built (${PROXY_MAIN} is missing); run \`npm run build\``);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hermitkv-run-')); // mkdtemp makes it 0700
   const socket = path.join(dir, 'proxy.sock');
-  const child = fork(PROXY_MAIN, [...choice.proxyArgs, '--socket', socket], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-  let saidSomething = false;
-  child.stderr?.on('data', (chunk: Buffer) => {
-    saidSomething = true;
-    process.stderr.write(chunk);
-  });
+  let own: OwnProxy | undefined;
   try {
-    await waitReady(child, () => saidSomething);
-    const client = await ProxyClient.connect(socket);
+    own = await OwnProxy.start([...choice.proxyArgs, '--socket', socket], choice.log);
+    const client = await ReconnectingProxyClient.connect(socket, { log: choice.log });
+    const started = own;
     return linkTo(client, `proxy started for this run (${socket})`, async () => {
-      await stopChild(child);
+      await started.stop();
       rmSync(dir, { recursive: true, force: true });
     });
   } catch (err) {
-    await stopChild(child);
+    await own?.stop();
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-}
-
-function waitReady(child: ChildProcess, saidSomething: () => boolean): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the proxy did not become ready within 60 s')), 60_000);
-    child.on('message', (msg: unknown) => {
-      if (typeof msg === 'object' && msg !== null && (msg as { type?: unknown }).type === 'ready') {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      // Its own one-line reason is already on stderr (forwarded above).
-      reject(new ProxyStartError(`the proxy could not start (${signal ?? `status ${code}`})${saidSomething() ? '; its reason is above' : ''}`));
-    });
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }

@@ -3,8 +3,12 @@
  * binary frames (proxy/src/ipc/protocol.ts) in node-ipc's rawBuffer mode. Many requests are in
  * flight at once on the one connection; responses are matched to requests by id.
  *
- * When the proxy cannot be reached, or the connection drops, every pending and every later
- * request resolves with `unavailable` (and the reason), never hangs and never throws.
+ * When the proxy cannot be reached, every later request resolves at once with `unavailable` (and
+ * the reason): nothing was sent, nothing was done. When the connection drops (the proxy died: the
+ * kernel closes its socket, and node-ipc reports it within the same event-loop turn) every pending
+ * request resolves with an IoError response instead: it was sent, so it may or may not have taken
+ * effect. Never hangs, never throws. A client does not reconnect by itself; reconnectingClient.ts
+ * does that.
  */
 import type { Socket } from 'node:net';
 import { IPCModule } from 'node-ipc';
@@ -12,6 +16,7 @@ import {
   FrameReader,
   ProtocolError,
   WireOp,
+  WireStatus,
   decodeResponse,
   encodeRequest,
   type WireResponse,
@@ -30,6 +35,7 @@ export class ProxyClient {
   private outbox: Buffer[] = [];
   private connected = false;
   private downReason = 'not connected yet';
+  private downListeners: Array<(reason: string) => void> = [];
 
   private constructor(readonly socketPath: string) {}
 
@@ -81,6 +87,12 @@ export class ProxyClient {
 
   get reason(): string {
     return this.downReason;
+  }
+
+  /** Calls listener once, when the connection is lost or closed. */
+  onDown(listener: (reason: string) => void): void {
+    if (!this.connected) listener(this.downReason);
+    else this.downListeners.push(listener);
   }
 
   request(op: WireOp, key: Buffer, value: Buffer = Buffer.alloc(0)): Promise<ProxyReply> {
@@ -141,11 +153,18 @@ export class ProxyClient {
   }
 
   private markDown(reason: string): void {
+    const wasConnected = this.connected;
     this.connected = false;
     this.downReason = reason;
-    const waiting = [...this.pending.values()];
+    const waiting = [...this.pending.entries()];
     this.pending.clear();
-    for (const resolve of waiting) resolve({ kind: 'unavailable', reason });
+    const lost = Buffer.from(`the connection to the proxy was lost with the request in flight (${reason}); it may or may not have taken effect`);
+    for (const [id, resolve] of waiting) resolve({ kind: 'response', response: { id, status: WireStatus.IoError, value: lost } });
+    if (wasConnected) {
+      const listeners = this.downListeners;
+      this.downListeners = [];
+      for (const listener of listeners) listener(reason);
+    }
   }
 }
 

@@ -7,6 +7,7 @@
 import { openLogEngine } from '../log/logEngine.js';
 import { claimPrefix } from '../log/marker.js';
 import type { ObjectStore } from '../s3/objectStore.js';
+import { BROKEN_ENGINE_ENV, BrokenEngine } from './brokenEngine.js';
 import type { Engine } from './engine.js';
 import { MemoryEngine } from './memoryEngine.js';
 import { ObjectEngine } from './objectEngine.js';
@@ -37,6 +38,8 @@ const ENGINES: ReadonlyMap<string, EngineEntry> = new Map<string, EngineEntry>([
     },
   ],
   ['memory', { usesS3: false, create: async () => new MemoryEngine() }],
+  // Tests only: a store the history checker must catch (brokenEngine.ts).
+  ...(process.env[BROKEN_ENGINE_ENV] === '1' ? [['broken', { usesS3: false, create: async () => new BrokenEngine() }] as const] : []),
 ]);
 
 /** The log-structured engine: group commit into segment objects (proxy/src/log/). */
