@@ -79,10 +79,15 @@ test('requests in flight when the proxy dies complete with -1 at once; the proxy
   expect(await exited).toBe(0);
   expect(stderr).toMatch(/the proxy died \(SIGKILL\); restarting it/);
   expect(stderr).toMatch(/reconnected to the proxy/);
-  // Every request in flight at the kill completed, with -1 (IO_ERROR or UNAVAILABLE), promptly.
+  // Every request in flight at the kill completed promptly. "In flight" is seen from the guest's
+  // console, so a request the proxy answered just before the kill (the answer still in the pipe)
+  // counts too and completes normally; the ones the proxy never answered complete with -1
+  // (IO_ERROR or UNAVAILABLE). Log-engine puts spend milliseconds at the proxy, so some must be -1.
   expect(inFlight).toBeGreaterThan(0);
   expect(watched.size).toBe(0);
-  expect(new Set(inFlightStatuses)).toEqual(new Set(inFlightStatuses.filter((s) => s === ABI.HKV_STATUS_IO_ERROR || s === ABI.HKV_STATUS_UNAVAILABLE)));
+  const failed = (s: number): boolean => s === ABI.HKV_STATUS_IO_ERROR || s === ABI.HKV_STATUS_UNAVAILABLE;
+  expect(inFlightStatuses.filter(failed).length).toBeGreaterThan(0);
+  for (const s of inFlightStatuses) expect([ABI.HKV_STATUS_OK, ABI.HKV_STATUS_NOT_FOUND, ABI.HKV_STATUS_IO_ERROR, ABI.HKV_STATUS_UNAVAILABLE]).toContain(s);
   expect(slowest).toBeLessThan(IN_FLIGHT_BOUND_MS);
   // The application went on against the restarted proxy, and nothing it saw breaks linearizability.
   expect(answeredAfterKill).toBeGreaterThan(20);
