@@ -10,7 +10,7 @@ const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hermitkv-kvfuzz-'));
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-interface FuzzCounts { count: number; malformed: number; valid: number; ok: number; invalid: number; other: number }
+interface FuzzCounts { count: number; malformed: number; valid: number; ok: number; invalid: number; other: number; raw_busy: number }
 
 describe('kvfuzz: a hostile guest', () => {
   it('gets an error for every malformed hypercall and a healthy device afterwards', async () => {
@@ -34,5 +34,8 @@ describe('kvfuzz: a hostile guest', () => {
     expect(rejected).toBeGreaterThanOrEqual(counts.invalid);
     const invalidCompletions = Number(/kv completions.*invalid (\d+)/.exec(run.stderr)?.[1]);
     expect(invalidCompletions).toBe(counts.invalid);
+    // Floods past the queue bound were refused with BUSY, and the host counted each one.
+    expect(counts.raw_busy).toBeGreaterThan(0);
+    expect(Number(/busy (\d+)/.exec(run.stderr)?.[1])).toBe(counts.raw_busy);
   }, 120_000);
 });

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define CANARY_SIZE 4096
 #define CANARY_BYTE(i) ((unsigned char)(0xA5u ^ (unsigned)(i) * 31u))
@@ -118,6 +119,116 @@ static void raw_unanswerable(void)
     port_pokes++;
 }
 
+
+/*
+ * Raw submissions, bypassing the driver. Their tags have slot bits 0xFF (the driver has 128
+ * slots), so the driver's ISR drains their completions as "stray" and ignores them; we wait on
+ * the descriptor's status instead, which the host writes last. Only done while the driver has
+ * nothing in flight (main is the only thread and hkv_submit is synchronous).
+ */
+#define RAW_TAG 0xFA2200FFu
+#define FLOOD 400
+static struct hkv_desc raw_desc[FLOOD];
+static char raw_val[HKV_MAX_VALUE_LEN];
+static char raw_buf[HKV_MAX_VALUE_LEN];
+static char raw_key[] = "kvfuzz/raw";
+static unsigned long raw_busy;
+
+static int32_t status_of(struct hkv_desc *d)
+{
+    return *(volatile int32_t *)&d->status;
+}
+
+/* Waits (sleeping, so the emulator runs the host) until d is answered; -1 after ~10 s. */
+static int32_t wait_done(struct hkv_desc *d)
+{
+    for (int i = 0; i < 20000; i++) {
+        int32_t s = status_of(d);
+        if (s != HKV_STATUS_PENDING) return s;
+        usleep(500);
+    }
+    return -1;
+}
+
+static void raw_submit(struct hkv_desc *d)
+{
+    d->tag = RAW_TAG;
+    d->status = HKV_STATUS_PENDING;
+    __asm__ volatile("" ::: "memory"); /* the descriptor must be in memory before the outl */
+    outl(HKV_PORT_KV_SUBMIT, (uint32_t)(uintptr_t)d);
+    __asm__ volatile("" ::: "memory");
+}
+
+/* Submit a valid PUT, then scribble over its descriptor and value before it completes: the host
+ * copied both at submit, so the stored value must be the original. */
+static void raw_scribble(unsigned long i)
+{
+    struct hkv_desc *d = &raw_desc[0];
+    size_t n = 1 + next() % 512;
+    char want[512];
+    for (size_t k = 0; k < n; k++) want[k] = raw_val[k] = (char)next();
+    memset(d, 0, sizeof *d);
+    d->op = HKV_OP_PUT;
+    d->key_addr = (uint32_t)(uintptr_t)raw_key;
+    d->key_len = (uint32_t)strlen(raw_key);
+    d->val_addr = (uint32_t)(uintptr_t)raw_val;
+    d->val_len = (uint32_t)n;
+    raw_submit(d);
+    int32_t first = status_of(d);
+    d->op = 99, d->key_addr = wild_addr(), d->val_len = 0xFFFFFFFFu, d->flags = next();
+    for (size_t k = 0; k < n; k++) raw_val[k] = (char)~want[k];
+    int32_t s = first == HKV_STATUS_PENDING ? wait_done(d) : first;
+    expect(s == HKV_STATUS_OK, "raw put with its descriptor scribbled in flight", i, s);
+    char got[512];
+    size_t len = sizeof got;
+    int r = get(raw_key, got, &len);
+    expect(r == 0 && len == n && memcmp(got, want, n) == 0, "scribbled put stored the submitted bytes", i, r);
+}
+
+/* Submit the same GET descriptor twice while the first is in flight: whatever the host does, it
+ * must answer with a status of the ABI and write only that descriptor and its buffer. */
+static void raw_resubmit(unsigned long i)
+{
+    struct hkv_desc *d = &raw_desc[1];
+    memset(d, 0, sizeof *d);
+    d->op = HKV_OP_GET;
+    d->key_addr = (uint32_t)(uintptr_t)raw_key;
+    d->key_len = (uint32_t)strlen(raw_key);
+    d->val_addr = (uint32_t)(uintptr_t)raw_buf;
+    d->val_len = sizeof raw_buf;
+    raw_submit(d);
+    outl(HKV_PORT_KV_SUBMIT, (uint32_t)(uintptr_t)d);
+    int32_t s = wait_done(d);
+    usleep(5000); /* let a second completion, if any, land before the descriptor is reused */
+    s = status_of(d);
+    expect(s >= HKV_STATUS_OK && s <= HKV_STATUS_BUSY, "resubmitted descriptor answered", i, s);
+}
+
+/* More valid GETs at once than the host queues: the excess must be refused with BUSY, the rest answered. */
+static void raw_flood(unsigned long i)
+{
+    unsigned long busy = 0;
+    for (int k = 0; k < FLOOD; k++) {
+        struct hkv_desc *d = &raw_desc[k];
+        memset(d, 0, sizeof *d);
+        d->op = HKV_OP_GET;
+        d->key_addr = (uint32_t)(uintptr_t)raw_key;
+        d->key_len = (uint32_t)strlen(raw_key);
+        d->val_addr = (uint32_t)(uintptr_t)raw_buf;
+        d->val_len = sizeof raw_buf;
+        raw_submit(d);
+    }
+    int bad = 0;
+    for (int k = 0; k < FLOOD; k++) {
+        int32_t s = wait_done(&raw_desc[k]);
+        if (s == HKV_STATUS_BUSY) busy++;
+        else if (s != HKV_STATUS_OK && s != HKV_STATUS_NOT_FOUND) bad++;
+    }
+    raw_busy += busy;
+    expect(busy > 0, "a flood past the host queue bound gets BUSY", i, (int)busy);
+    expect(bad == 0, "every flooded request answered", i, bad);
+}
+
 static void valid_roundtrip(unsigned long i)
 {
     size_t n = 1 + next() % 256;
@@ -142,6 +253,10 @@ int main(int argc, char **argv)
         uint32_t kind = next() % 100;
         if (kind < 5) {
             valid_roundtrip(i);
+        } else if (i % 997 == 0) {
+            raw_scribble(i);
+            raw_resubmit(i);
+            if (i % (997 * 10) == 0) raw_flood(i);
         } else if (kind < 10) {
             poke_ports();
         } else if (kind < 13) {
@@ -159,9 +274,9 @@ int main(int argc, char **argv)
     valid_roundtrip(count);
     printf("KVFUZZ {\"seed\":%lu,\"count\":%lu,\"malformed\":%lu,\"valid\":%lu,\"port_pokes\":%lu,"
            "\"ok\":%lu,\"not_found\":%lu,\"too_small\":%lu,\"invalid\":%lu,\"io_error\":%lu,"
-           "\"unavailable\":%lu,\"busy\":%lu,\"pending\":%lu,\"other\":%lu}\n",
+           "\"unavailable\":%lu,\"busy\":%lu,\"pending\":%lu,\"other\":%lu,\"raw_busy\":%lu}\n",
            seed, count, malformed, valid_ops, port_pokes, by_status[0], by_status[1], by_status[2],
-           by_status[3], by_status[4], by_status[5], by_status[6], by_status[7], by_status[9]);
+           by_status[3], by_status[4], by_status[5], by_status[6], by_status[7], by_status[9], raw_busy);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
