@@ -263,6 +263,13 @@ int main(int argc, char **argv)
             raw_unanswerable();
         } else {
             struct hkv_desc d = malformed_desc();
+            if (next() % 16 == 0) {
+                /* A GET buffer overlapping its own descriptor: the host must refuse it (the
+                 * descriptor is this stack slot, never a canary). */
+                d.op = HKV_OP_GET;
+                d.val_addr = (uint32_t)(uintptr_t)&d - 8 + next() % 40;
+                d.val_len = 16 + next() % 64;
+            }
             int s = hkv_submit(&d);
             malformed++;
             by_status[(s >= 0 && s < NSTATUS) ? s : NSTATUS]++;
