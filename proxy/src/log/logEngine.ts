@@ -21,11 +21,11 @@ import { Checkpointer, type Snapshot } from './checkpointer.js';
 import { CorruptionError, FORMAT_VERSION, RECORD_HEADER_BYTES, RecordType, segmentName } from './format.js';
 import { GarbageCollector, type GcOptions, type GcRunReport } from './gc.js';
 import { GroupCommit } from './groupCommit.js';
-import { KeyIndex, keyBytes, keyString, lowerBound, type IndexEntry } from './keyIndex.js';
+import { KeyIndex, keyString, type IndexEntry } from './keyIndex.js';
 import { LatencyWindow } from './latency.js';
 import { claimPrefix } from './marker.js';
 import { readChecked, type ReadCounters } from './objectReader.js';
-import { fetchValues } from './recordFetcher.js';
+import { scanIndex } from './logScan.js';
 import { recover, type RecoveredState, type RecoveryReport } from './recovery.js';
 import { decodeRecordExact } from './segmentReader.js';
 import { encodeRecord, encodeSegment, type SegmentLink } from './segmentWriter.js';
@@ -197,62 +197,22 @@ export class LogEngine implements Engine {
     }
   }
 
-  /**
-   * Visits every live key k with start <= k < end (no end: no upper bound) in unsigned byte
-   * order with its newest value, until visit returns false; resolves with the number of keys
-   * visited. Keys are taken from the index in batches of `batchKeys` and the values of a batch
-   * that are not cached are read with ranged GETs, neighbouring records of one segment sharing
-   * one GET; memory is bounded by a batch. A key written or deleted during the scan is seen with
-   * the value it had when its batch was read (a key created during the scan may be missed).
-   */
-  async scan(start: Buffer, end: Buffer | undefined, visit: ScanVisitor, options: ScanOptions = {}): Promise<number> {
+  /** Range scan over the index (logScan.ts): unsigned byte order, newest values, in batches. */
+  scan(start: Buffer, end: Buffer | undefined, visit: ScanVisitor, options: ScanOptions = {}): Promise<number> {
     this.counts.scans++;
-    const batchKeys = Math.max(1, options.batchKeys ?? 256);
-    const from = keyString(start);
-    const to = end === undefined ? undefined : keyString(end);
-    const keys = this.index.sortedKeys();
-    let i = lowerBound(keys, from);
-    let visited = 0;
-    while (i < keys.length) {
-      const batch: Array<{ k: string; key: Buffer; entry: IndexEntry; value?: Buffer }> = [];
-      while (i < keys.length && batch.length < batchKeys) {
-        const k = keys[i]!;
-        if (to !== undefined && k >= to) {
-          i = keys.length;
-          break;
-        }
-        i++;
-        const entry = this.index.get(k);
-        if (entry === undefined || entry.type === RecordType.Delete) continue;
-        batch.push({ k, key: keyBytes(k), entry, value: this.cache.peek(k, entry.seq) });
-      }
-      const missing = batch.filter((b) => b.value === undefined);
-      if (missing.length > 0) {
-        const report = { gets: 0 };
-        const fetched = await fetchValues(
-          missing,
-          { store: this.store, prefix: this.prefix, counters: this.reads, corruptRetries: this.corruptRetries },
-          report,
-        );
-        this.counts.rangedGets += report.gets;
-        for (let j = 0; j < missing.length; j++) {
-          const f = fetched[j]!;
-          const b = missing[j]!;
-          if (f.ok) b.value = f.value;
-          else if (this.index.get(b.k) === b.entry) {
-            this.counts.corruptionDetected++;
-            throw new CorruptionError(`the record of a key in segment ${b.entry.segment} at offset ${b.entry.offset} is unreadable: ${f.reason}`);
-          } else b.value = await this.get(b.key); // moved by garbage collection meanwhile
-        }
-      }
-      for (const b of batch) {
-        if (b.value === undefined) continue; // deleted since the batch was read
-        visited++;
-        this.counts.scanKeys++;
-        if ((await visit(b.key, Buffer.from(b.value))) === false) return visited;
-      }
-    }
-    return visited;
+    return scanIndex(
+      {
+        index: this.index,
+        cache: this.cache,
+        fetch: { store: this.store, prefix: this.prefix, counters: this.reads, corruptRetries: this.corruptRetries },
+        counts: this.counts,
+        get: (key) => this.get(key),
+      },
+      start,
+      end,
+      visit,
+      options,
+    );
   }
 
   /** Runs one garbage collection now (waits for a background run first). */
