@@ -214,6 +214,20 @@ export class GarbageCollector {
     return this.finish(report, started);
   }
 
+  /** Counters as `log.gc*` stats (runs, failures, records and bytes rewritten, deletions). */
+  stats(): Record<string, number> {
+    const c = this.counts;
+    return {
+      'log.gcRuns': c.runs,
+      'log.gcFailures': c.failures,
+      'log.gcRecordsRewritten': c.recordsRewritten,
+      'log.gcBytesRewritten': c.bytesRewritten,
+      'log.gcTombstonesDropped': c.tombstonesDropped,
+      'log.gcSegmentsDeleted': c.segmentsDeleted,
+      'log.gcBytesDeleted': c.bytesDeleted,
+    };
+  }
+
   private async step(step: GcStep): Promise<void> {
     await this.options.onStep?.(step);
   }
