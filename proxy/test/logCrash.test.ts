@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { allowedValues, keyFor, parseLoad, sameValue } from '../src/log/bench/loadModel.js';
+import { parseNumberedName, SEGMENT_DIR } from '../src/log/format.js';
 import { openLogEngine } from '../src/log/logEngine.js';
 import { EMBEDDED_CREDENTIALS, EMBEDDED_REGION } from '../src/s3/config.js';
 import { startEmbeddedEndpoint, type EmbeddedEndpoint } from '../src/s3/embeddedEndpoint.js';
@@ -43,11 +44,11 @@ function newStore(): ObjectStore {
 }
 
 /** Runs the load until `acks` acknowledgements were printed, SIGKILLs it, returns its lines. */
-function loadUntilKilled(prefix: string, acks: number): Promise<string[]> {
+function loadUntilKilled(prefix: string, acks: number, extra: string[] = []): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [LOAD, '--endpoint', endpoint.url, '--bucket', BUCKET, '--prefix', prefix, '--writers', '64', '--keys', String(KEYS), '--value-size', String(VALUE_SIZE), '--delete-percent', '25', '--checkpoint-every', '6'],
+      [LOAD, '--endpoint', endpoint.url, '--bucket', BUCKET, '--prefix', prefix, '--writers', '64', '--keys', String(KEYS), '--value-size', String(VALUE_SIZE), '--delete-percent', '25', '--checkpoint-every', '6', ...extra],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let text = '';
@@ -73,13 +74,14 @@ function loadUntilKilled(prefix: string, acks: number): Promise<string[]> {
   });
 }
 
-test('SIGKILL during a concurrent write/delete load loses no acknowledged write', async () => {
-  const prefix = uniquePrefix('log-crash');
+/** Three SIGKILL rounds on one prefix; `extra` load flags (garbage collection). */
+async function crashRounds(name: string, rounds: ReadonlyArray<readonly [number, number]>, extra: string[] = []): Promise<string> {
+  const prefix = uniquePrefix(name);
   const setup = newStore();
   await setup.ensureBucket();
   let state = new Map<number, Buffer | undefined>();
-  for (const [round, acks] of [[1, 2500], [2, 1200], [3, 3000]] as const) {
-    const lines = await loadUntilKilled(prefix, acks);
+  for (const [round, acks] of rounds) {
+    const lines = await loadUntilKilled(prefix, acks, extra);
     const ops = parseLoad(lines);
     const engine = await openLogEngine({ store: newStore(), prefix, checkpointOnClose: false });
     const stats = engine.stats();
@@ -114,4 +116,22 @@ test('SIGKILL during a concurrent write/delete load loses no acknowledged write'
     expect(acked).toBeGreaterThanOrEqual(acks);
     await engine.close();
   }
+  return prefix;
+}
+
+test('SIGKILL during a concurrent write/delete load loses no acknowledged write', async () => {
+  await crashRounds('log-crash', [[1, 2500], [2, 1200], [3, 3000]]);
+});
+
+// Garbage collection runs in the background after every second segment, so the kills land
+// inside GC runs (copies pending, checkpoint written, old checkpoints or segments half deleted).
+test('SIGKILL while garbage collection runs loses no acknowledged write and revives no delete', async () => {
+  const prefix = await crashRounds('log-crash-gc', [[1, 2000], [2, 2000]], ['--gc-every', '2']);
+  // The collector really ran in the killed processes: segments were deleted from the chain.
+  const numbers: number[] = [];
+  for await (const o of newStore().list(prefix + SEGMENT_DIR)) {
+    const n = parseNumberedName(prefix, SEGMENT_DIR, o.name);
+    if (n !== undefined) numbers.push(n);
+  }
+  expect(numbers.length).toBeLessThan(Math.max(...numbers) * 0.9);
 });

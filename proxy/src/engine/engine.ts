@@ -1,3 +1,11 @@
+/** Called for each key of a scan, in order; returning false stops the scan. */
+export type ScanVisitor = (key: Buffer, value: Buffer) => boolean | void | Promise<boolean | void>;
+
+export interface ScanOptions {
+  /** Keys read from the index (and values fetched) per batch; bounds the scan's memory. */
+  batchKeys?: number;
+}
+
 /**
  * The one narrow interface every storage engine implements. Engines see keys and values as
  * bytes and never see SDK or IPC types; the IPC server maps wire requests onto these calls.
@@ -11,6 +19,12 @@ export interface Engine {
   get(key: Buffer): Promise<Buffer | undefined>;
   /** Removes key; removing an absent key succeeds. Resolves when durable. */
   delete(key: Buffer): Promise<void>;
+  /**
+   * Visits every live key k with start <= k < end (end undefined: no upper bound) in ascending
+   * unsigned byte order with its newest value, until visit returns false. Resolves with the
+   * number of keys visited. Optional: engines without it do not support range scans.
+   */
+  scan?(start: Buffer, end: Buffer | undefined, visit: ScanVisitor, options?: ScanOptions): Promise<number>;
   /** Counters for `--stats` (S3 requests by type, bytes, ...). */
   stats(): Record<string, number>;
   /** Finishes outstanding work and releases resources. */

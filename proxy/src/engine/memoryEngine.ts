@@ -3,7 +3,7 @@
  * the proxy stops) and exists to measure the device channel alone — guest, hypervisor and IPC —
  * without S3 in the path.
  */
-import type { Engine } from './engine.js';
+import type { Engine, ScanVisitor } from './engine.js';
 
 export class MemoryEngine implements Engine {
   readonly name = 'memory';
@@ -24,6 +24,21 @@ export class MemoryEngine implements Engine {
   async delete(key: Buffer): Promise<void> {
     this.counts.deletes++;
     this.data.delete(key.toString('latin1'));
+  }
+
+  /** Collects and sorts the keys in range (latin1 string order is unsigned byte order). */
+  async scan(start: Buffer, end: Buffer | undefined, visit: ScanVisitor): Promise<number> {
+    const from = start.toString('latin1');
+    const to = end?.toString('latin1');
+    const keys = [...this.data.keys()].filter((k) => k >= from && (to === undefined || k < to)).sort();
+    let visited = 0;
+    for (const k of keys) {
+      const value = this.data.get(k);
+      if (value === undefined) continue;
+      visited++;
+      if ((await visit(Buffer.from(k, 'latin1'), Buffer.from(value))) === false) break;
+    }
+    return visited;
   }
 
   stats(): Record<string, number> {

@@ -67,6 +67,48 @@ export class Checkpointer {
     }
   }
 
+  /**
+   * Garbage collection: waits for a running checkpoint, then writes one of the index as it is
+   * now unless the newest durable one already covers the head. Resolves with the newest durable
+   * checkpoint's segment (0: none); rejects when the checkpoint could not be written.
+   */
+  async checkpointNow(takeSnapshot: () => Snapshot): Promise<number> {
+    while (this.running !== undefined) await this.running;
+    const snapshot = takeSnapshot();
+    if (snapshot.meta.covered > this.covered) {
+      this.start(snapshot);
+      await this.running;
+      if (this.covered < snapshot.meta.covered) throw new Error(`checkpoint ${snapshot.meta.covered} failed: ${this.lastError ?? 'unknown'}`);
+    }
+    return this.covered;
+  }
+
+  /**
+   * Garbage collection: deletes every checkpoint older than n (n must be durable and verified),
+   * so that n is the only base recovery can pick. Runs exclusively of checkpoint writes (which
+   * delete old checkpoints too). Resolves true when no older checkpoint is left.
+   */
+  async pruneBefore(n: number): Promise<boolean> {
+    while (this.running !== undefined) await this.running;
+    let ok = true;
+    this.running = (async () => {
+      for (const old of this.known.filter((c) => c < n)) {
+        try {
+          await this.options.store.delete(checkpointName(this.options.prefix, old));
+          this.known.splice(this.known.indexOf(old), 1);
+          this.counts.deleted++;
+        } catch (err) {
+          ok = false;
+          this.lastError = err instanceof Error ? err.message : String(err);
+        }
+      }
+    })().finally(() => {
+      this.running = undefined;
+    });
+    await this.running;
+    return ok;
+  }
+
   get error(): string | undefined {
     return this.lastError;
   }

@@ -15,15 +15,17 @@
  * failed one is off the chain whether or not it landed).
  */
 import { performance } from 'node:perf_hooks';
-import type { Engine } from '../engine/engine.js';
+import type { Engine, ScanOptions, ScanVisitor } from '../engine/engine.js';
 import type { ObjectStore } from '../s3/objectStore.js';
 import { Checkpointer, type Snapshot } from './checkpointer.js';
 import { CorruptionError, FORMAT_VERSION, RECORD_HEADER_BYTES, RecordType, segmentName } from './format.js';
+import { GarbageCollector, type GcOptions, type GcRunReport } from './gc.js';
 import { GroupCommit } from './groupCommit.js';
 import { KeyIndex, keyString, type IndexEntry } from './keyIndex.js';
 import { LatencyWindow } from './latency.js';
 import { claimPrefix } from './marker.js';
 import { readChecked, type ReadCounters } from './objectReader.js';
+import { scanIndex } from './logScan.js';
 import { recover, type RecoveredState, type RecoveryReport } from './recovery.js';
 import { decodeRecordExact } from './segmentReader.js';
 import { encodeRecord, encodeSegment, type SegmentLink } from './segmentWriter.js';
@@ -49,6 +51,10 @@ export interface LogEngineOptions {
   corruptRetries?: number;
   /** Parallel GETs during recovery; default 16. */
   recoveryConcurrency?: number;
+  /** Garbage collection policy (gc.ts). */
+  gc?: GcOptions;
+  /** Start a background garbage collection run after this many segments; default 0: never. */
+  gcEverySegments?: number;
 }
 
 export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
@@ -71,6 +77,8 @@ interface Pending {
   seq: number;
   type: RecordType;
   record: Buffer;
+  /** A garbage collection copy: the sequence number of the record it copies. */
+  copyOf?: number;
 }
 
 export class LogEngine implements Engine {
@@ -92,6 +100,12 @@ export class LogEngine implements Engine {
   /** Highest sequence number in a durable segment. */
   private lastSeq: number;
   private closed = false;
+  /** Writes accepted but not yet settled, per key (garbage collection must not copy over them). */
+  private readonly pending = new Map<string, number>();
+  private readonly gc: GarbageCollector;
+  private readonly gcEvery: number;
+  private segmentsSinceGc = 0;
+  private gcRunning: Promise<GcRunReport> | undefined;
   private readonly counts = {
     puts: 0,
     gets: 0,
@@ -104,6 +118,9 @@ export class LogEngine implements Engine {
     bytesWritten: 0,
     rangedGets: 0,
     corruptionDetected: 0,
+    scans: 0,
+    scanKeys: 0,
+    readRetries: 0,
   };
 
   constructor(options: LogEngineOptions, state: RecoveredState) {
@@ -130,6 +147,22 @@ export class LogEngine implements Engine {
       segmentsSince: state.segmentsSinceCheckpoint,
       bytesSince: state.bytesSinceCheckpoint,
     });
+    this.gcEvery = options.gcEverySegments ?? 0;
+    this.gc = new GarbageCollector(
+      {
+        store: this.store,
+        prefix: this.prefix,
+        corruptRetries: this.corruptRetries,
+        counters: this.reads,
+        index: this.index,
+        headNumber: () => this.head.number,
+        rewrite: (key, bytes, value, expect) => this.rewrite(key, bytes, value, expect),
+        dropTombstone: (key, expect) => this.index.remove(key, expect),
+        checkpointNow: () => this.checkpointer.checkpointNow(() => this.snapshot()),
+        pruneCheckpointsBefore: (n) => this.checkpointer.pruneBefore(n),
+      },
+      options.gc,
+    );
   }
 
   put(key: Buffer, value: Buffer): Promise<void> {
@@ -145,13 +178,47 @@ export class LogEngine implements Engine {
   async get(key: Buffer): Promise<Buffer | undefined> {
     this.counts.gets++;
     const k = keyString(key);
-    const entry = this.index.get(k);
-    if (entry === undefined || entry.type === RecordType.Delete) return undefined;
-    const cached = this.cache.get(k, entry.seq);
-    if (cached !== undefined) return Buffer.from(cached);
-    const value = await this.readValue(key, entry);
-    if (this.index.get(k) === entry) this.cache.set(k, entry.seq, value);
-    return Buffer.from(value);
+    for (;;) {
+      const entry = this.index.get(k);
+      if (entry === undefined || entry.type === RecordType.Delete) return undefined;
+      const cached = this.cache.get(k, entry.seq);
+      if (cached !== undefined) return Buffer.from(cached);
+      let value: Buffer;
+      try {
+        value = await this.readValue(key, entry);
+      } catch (err) {
+        // Garbage collection may have moved the record and deleted its segment meanwhile.
+        if (this.index.get(k) === entry) throw err;
+        this.counts.readRetries++;
+        continue;
+      }
+      if (this.index.get(k) === entry) this.cache.set(k, entry.seq, value);
+      return Buffer.from(value);
+    }
+  }
+
+  /** Range scan over the index (logScan.ts): unsigned byte order, newest values, in batches. */
+  scan(start: Buffer, end: Buffer | undefined, visit: ScanVisitor, options: ScanOptions = {}): Promise<number> {
+    this.counts.scans++;
+    return scanIndex(
+      {
+        index: this.index,
+        cache: this.cache,
+        fetch: { store: this.store, prefix: this.prefix, counters: this.reads, corruptRetries: this.corruptRetries },
+        counts: this.counts,
+        get: (key) => this.get(key),
+      },
+      start,
+      end,
+      visit,
+      options,
+    );
+  }
+
+  /** Runs one garbage collection now (waits for a background run first). */
+  async collectGarbage(): Promise<GcRunReport> {
+    while (this.gcRunning !== undefined) await this.gcRunning.catch(() => undefined);
+    return this.startGc();
   }
 
   stats(): Record<string, number> {
@@ -186,6 +253,10 @@ export class LogEngine implements Engine {
       'log.checkpointLastMs': round(cp.lastMs),
       'log.checkpointsDeleted': cp.deleted,
       'log.corruptionDetected': c.corruptionDetected,
+      'log.scans': c.scans,
+      'log.scanKeys': c.scanKeys,
+      'log.readRetries': c.readRetries,
+      ...this.gc.stats(),
       'log.corruptRetries': this.reads.corruptRetries + r.corruptRetries,
       'log.recoveryMs': round(r.ms),
       'log.recoveryCheckpoint': r.checkpoint,
@@ -202,6 +273,7 @@ export class LogEngine implements Engine {
   /** Flushes what is pending, finishes (and, if configured, writes) a checkpoint. */
   async close(): Promise<void> {
     this.closed = true;
+    await this.gcRunning?.catch(() => undefined);
     await this.commit.drain();
     await this.checkpointer.finish(this.checkpointOnClose, () => this.snapshot());
   }
@@ -211,11 +283,44 @@ export class LogEngine implements Engine {
     return this.head;
   }
 
-  private append(type: RecordType, key: Buffer, value: Buffer): Promise<void> {
+  private append(type: RecordType, key: Buffer, value: Buffer, k = keyString(key), copyOf?: number): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the log engine is closed'));
     const seq = this.nextSeq++;
     const record = encodeRecord(seq, type, key, value);
-    return this.commit.submit({ key: keyString(key), seq, type, record }, record.length);
+    this.pending.set(k, (this.pending.get(k) ?? 0) + 1);
+    const settled = (): void => {
+      const n = this.pending.get(k)! - 1;
+      if (n === 0) this.pending.delete(k);
+      else this.pending.set(k, n);
+    };
+    const done = this.commit.submit({ key: k, seq, type, record, ...(copyOf === undefined ? {} : { copyOf }) }, record.length);
+    done.then(settled, settled);
+    return done;
+  }
+
+  /**
+   * Garbage collection's copy of a live PUT record: appended like a put, with a new sequence
+   * number, unless the key changed or has a write pending (which will be newer than the copy
+   * would be only if it is accepted first: so such keys are left alone).
+   */
+  private rewrite(k: string, key: Buffer, value: Buffer, expect: IndexEntry): Promise<void> | undefined {
+    if (this.closed || this.index.get(k) !== expect || this.pending.has(k)) return undefined;
+    return this.append(RecordType.Put, key, value, k, expect.seq);
+  }
+
+  private startGc(): Promise<GcRunReport> {
+    this.segmentsSinceGc = 0;
+    const run = this.gc.run(() => this.closed);
+    this.gcRunning = run;
+    void run
+      .catch((err: unknown) => {
+        this.gc.counts.failures++;
+        this.gc.lastError = err instanceof Error ? err.message : String(err);
+      })
+      .finally(() => {
+        if (this.gcRunning === run) this.gcRunning = undefined;
+      });
+    return run;
   }
 
   /** Writes one batch as the next segment; on success applies it to the index and cache. */
@@ -242,7 +347,8 @@ export class LogEngine implements Engine {
       const valueLength = p.record.length - RECORD_HEADER_BYTES - keyLength;
       const entry: IndexEntry = { type: p.type, seq: p.seq, segment: number, offset: segment.offsets[i]!, valueLength };
       this.index.apply(p.key, entry);
-      if (p.type === RecordType.Put) this.cache.set(p.key, p.seq, ownCopy(p.record.subarray(RECORD_HEADER_BYTES + keyLength)));
+      if (p.copyOf !== undefined) this.cache.retag(p.key, p.copyOf, p.seq);
+      else if (p.type === RecordType.Put) this.cache.set(p.key, p.seq, ownCopy(p.record.subarray(RECORD_HEADER_BYTES + keyLength)));
       else this.cache.delete(p.key);
     });
     this.lastSeq = batch[batch.length - 1]!.seq;
@@ -251,6 +357,9 @@ export class LogEngine implements Engine {
     this.counts.maxRecordsPerSegment = Math.max(this.counts.maxRecordsPerSegment, batch.length);
     this.counts.bytesWritten += segment.body.length;
     this.checkpointer.noteSegment(segment.body.length, () => this.snapshot());
+    if (this.gcEvery > 0 && ++this.segmentsSinceGc >= this.gcEvery && this.gcRunning === undefined && !this.closed) {
+      void this.startGc().catch(() => undefined);
+    }
   }
 
   private snapshot(): Snapshot {

@@ -30,6 +30,18 @@ export class ValueCache {
     return c.value;
   }
 
+  /** Like get, but neither counts nor refreshes the entry (range scans, which should not flush the cache). */
+  peek(key: string, seq: number): Buffer | undefined {
+    const c = this.map.get(key);
+    return c !== undefined && c.seq === seq ? c.value : undefined;
+  }
+
+  /** The value cached for record `from` now belongs to record `to` (a garbage collection copy). */
+  retag(key: string, from: number, to: number): void {
+    const c = this.map.get(key);
+    if (c !== undefined && c.seq === from) c.seq = to;
+  }
+
   /** Caches value (which the cache now owns: callers never mutate it). */
   set(key: string, seq: number, value: Buffer): void {
     this.delete(key);

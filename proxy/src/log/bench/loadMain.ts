@@ -3,7 +3,7 @@
  *
  *   node dist/proxy/src/log/bench/loadMain.js --endpoint URL --bucket B --prefix P
  *        [--writers 64] [--keys 2000] [--value-size 200] [--delete-percent 25]
- *        [--fill] [--quiet] [--checkpoint-every 128] [--seed 1]
+ *        [--fill] [--quiet] [--checkpoint-every 128] [--gc-every 0] [--seed 1]
  *
  * Each of `writers` async writers owns the keys i with i % writers == w and runs one operation at
  * a time on a random key of its own (a delete with probability delete-percent), printing the
@@ -27,11 +27,13 @@ interface Args {
   fill: boolean;
   quiet: boolean;
   checkpointEvery: number;
+  /** Background garbage collection after this many segments; 0: none. */
+  gcEvery: number;
   seed: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { endpoint: '', bucket: 'hermitkv', prefix: '', writers: 64, keys: 2000, valueSize: 200, deletePercent: 25, fill: false, quiet: false, checkpointEvery: 128, seed: 1 };
+  const a: Args = { endpoint: '', bucket: 'hermitkv', prefix: '', writers: 64, keys: 2000, valueSize: 200, deletePercent: 25, fill: false, quiet: false, checkpointEvery: 128, gcEvery: 0, seed: 1 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const next = (): string => {
@@ -47,6 +49,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--value-size') a.valueSize = Number(next());
     else if (flag === '--delete-percent') a.deletePercent = Number(next());
     else if (flag === '--checkpoint-every') a.checkpointEvery = Number(next());
+    else if (flag === '--gc-every') a.gcEvery = Number(next());
     else if (flag === '--seed') a.seed = Number(next());
     else if (flag === '--fill') a.fill = true;
     else if (flag === '--quiet') a.quiet = true;
@@ -72,7 +75,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const store = new ObjectStore({ bucket: args.bucket, endpoint: args.endpoint, region: EMBEDDED_REGION, forcePathStyle: true, credentials: EMBEDDED_CREDENTIALS });
   await store.ensureBucket();
-  const engine = await openLogEngine({ store, prefix: args.prefix, checkpointEvery: args.checkpointEvery });
+  const engine = await openLogEngine({ store, prefix: args.prefix, checkpointEvery: args.checkpointEvery, gcEverySegments: args.gcEvery });
   const out = (line: string): void => {
     if (!args.quiet) process.stdout.write(`${line}\n`);
   };
