@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { allowedValues, keyFor, parseLoad, sameValue } from '../src/log/bench/loadModel.js';
-import { parseNumberedName, SEGMENT_DIR } from '../src/log/format.js';
+import { parseNumberedName, RUN_DIR, SEGMENT_DIR } from '../src/log/format.js';
 import { openLogEngine } from '../src/log/logEngine.js';
 import { EMBEDDED_CREDENTIALS, EMBEDDED_REGION } from '../src/s3/config.js';
 import { startEmbeddedEndpoint, type EmbeddedEndpoint } from '../src/s3/embeddedEndpoint.js';
@@ -128,6 +128,22 @@ test('SIGKILL during a concurrent write/delete load loses no acknowledged write'
 test('SIGKILL while garbage collection runs loses no acknowledged write and revives no delete', async () => {
   const prefix = await crashRounds('log-crash-gc', [[1, 2000], [2, 2000]], ['--gc-every', '2']);
   // The collector really ran in the killed processes: segments were deleted from the chain.
+  const numbers: number[] = [];
+  for await (const o of newStore().list(prefix + SEGMENT_DIR)) {
+    const n = parseNumberedName(prefix, SEGMENT_DIR, o.name);
+    if (n !== undefined) numbers.push(n);
+  }
+  expect(numbers.length).toBeLessThan(Math.max(...numbers) * 0.9);
+});
+
+// Compaction into small sorted runs starts after every fourth segment, so the kills land inside
+// compactions (runs half written, keys half moved, checkpoint written, objects half deleted).
+test('SIGKILL while compaction runs loses no acknowledged write and revives no delete', async () => {
+  const prefix = await crashRounds('log-crash-compact', [[1, 2000], [2, 2000]], ['--compact-every', '4']);
+  // Compaction really ran in the killed processes: sorted runs exist and segments were deleted.
+  let runs = 0;
+  for await (const o of newStore().list(prefix + RUN_DIR)) if (parseNumberedName(prefix, RUN_DIR, o.name) !== undefined) runs++;
+  expect(runs).toBeGreaterThan(0);
   const numbers: number[] = [];
   for await (const o of newStore().list(prefix + SEGMENT_DIR)) {
     const n = parseNumberedName(prefix, SEGMENT_DIR, o.name);

@@ -3,7 +3,7 @@
  * after segment `covered` was applied. The reader is checkpointReader.ts.
  */
 import { crc32 } from 'node:zlib';
-import { CHECKPOINT_ENTRY_BYTES, CHECKPOINT_HEADER_BYTES, CHECKPOINT_MAGIC, FORMAT_VERSION, writeU64 } from './format.js';
+import { CHECKPOINT_ENTRY_BYTES, CHECKPOINT_HEADER_BYTES, CHECKPOINT_IN_RUN, CHECKPOINT_MAGIC, CHECKPOINT_VERSION, writeU64 } from './format.js';
 import type { IndexEntry } from './keyIndex.js';
 
 export interface CheckpointMeta {
@@ -24,16 +24,17 @@ export function encodeCheckpoint(meta: CheckpointMeta, entries: ReadonlyArray<re
   let at = CHECKPOINT_HEADER_BYTES;
   for (const [key, e] of entries) {
     body.writeUInt32LE(key.length, at);
-    body.writeUInt8(e.type, at + 4);
+    // A record in sorted run N is held as location -N (format.ts locationName).
+    body.writeUInt8(e.segment < 0 ? e.type | CHECKPOINT_IN_RUN : e.type, at + 4);
     writeU64(body, at + 5, e.seq);
-    writeU64(body, at + 13, e.segment);
+    writeU64(body, at + 13, Math.abs(e.segment));
     body.writeUInt32LE(e.offset, at + 21);
     body.writeUInt32LE(e.valueLength, at + 25);
     writeLatin1(body, at + CHECKPOINT_ENTRY_BYTES, key);
     at += CHECKPOINT_ENTRY_BYTES + key.length;
   }
   CHECKPOINT_MAGIC.copy(body, 0);
-  body.writeUInt8(FORMAT_VERSION, 4);
+  body.writeUInt8(CHECKPOINT_VERSION, 4);
   body.writeUInt8(0, 5);
   body.writeUInt16LE(0, 6);
   writeU64(body, 8, meta.covered);

@@ -7,6 +7,7 @@
  *   P ENGINE                      the engine marker (marker.ts)
  *   P log/<20 decimal digits>     one segment per group commit, named by its segment number
  *   P ckpt/<20 decimal digits>    an index checkpoint covering the chain up to that segment
+ *   P run/<20 decimal digits>     a sorted run written by compaction (compaction.ts)
  *
  * The numbers are zero-padded to 20 digits (the width of 2^64-1), so S3's lexicographic listing
  * is numeric order. All integers are little-endian; every checksum is CRC-32 (ISO-HDLC, the one
@@ -14,6 +15,18 @@
  */
 
 export const FORMAT_VERSION = 1;
+/**
+ * Checkpoints are version 2 since sorted runs exist: an entry may point into a run (bit 7 of its
+ * type byte). Version 1 checkpoints (no such entries) are still read.
+ */
+export const CHECKPOINT_VERSION = 2;
+/** Bit 7 of a checkpoint entry's type byte: the record lives in sorted run N, not segment N. */
+export const CHECKPOINT_IN_RUN = 0x80;
+
+export const RUN_MAGIC = Buffer.from('HKVR', 'latin1');
+export const RUN_HEADER_BYTES = 36;
+/** Fixed part of one block index entry (the block's first key follows). */
+export const RUN_BLOCK_ENTRY_BYTES = 12;
 
 export const SEGMENT_MAGIC = Buffer.from('HKVL', 'latin1');
 export const SEGMENT_HEADER_BYTES = 44;
@@ -33,6 +46,7 @@ export enum RecordType {
 
 export const SEGMENT_DIR = 'log/';
 export const CHECKPOINT_DIR = 'ckpt/';
+export const RUN_DIR = 'run/';
 const NUMBER_DIGITS = 20;
 
 /** Segment and checkpoint numbers are JS-safe integers >= 1 (encoded as u64). */
@@ -42,6 +56,23 @@ export function segmentName(prefix: string, n: number): string {
 
 export function checkpointName(prefix: string, n: number): string {
   return `${prefix}${CHECKPOINT_DIR}${pad(n)}`;
+}
+
+export function runName(prefix: string, n: number): string {
+  return `${prefix}${RUN_DIR}${pad(n)}`;
+}
+
+/**
+ * Where a record lives, as the index holds it: segment N is N >= 1, sorted run N is -N. One
+ * number keeps index entries small and lets code that groups reads by object (recordFetcher.ts)
+ * treat both kinds alike; the checkpoint spells it out (CHECKPOINT_IN_RUN).
+ */
+export function locationName(prefix: string, location: number): string {
+  return location < 0 ? runName(prefix, -location) : segmentName(prefix, location);
+}
+
+export function describeLocation(location: number): string {
+  return location < 0 ? `run ${-location}` : `segment ${location}`;
 }
 
 /**

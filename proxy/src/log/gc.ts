@@ -20,20 +20,14 @@
  * before a verified checkpoint that does not need it is the only base recovery can pick.
  */
 import { performance } from 'node:perf_hooks';
-import type { ObjectStore } from '../s3/objectStore.js';
-import { decodeCheckpoint } from './checkpointReader.js';
-import { checkpointName, parseNumberedName, RecordType, SEGMENT_DIR, segmentName } from './format.js';
-import { keyString, type IndexEntry, type KeyIndex } from './keyIndex.js';
-import { readChecked, type ReadCounters } from './objectReader.js';
+import { parseNumberedName, RecordType, SEGMENT_DIR, segmentName } from './format.js';
+import { keyString, type IndexEntry } from './keyIndex.js';
+import { readChecked } from './objectReader.js';
+import { checkpointAndReclaim, type ReclaimHost } from './reclaim.js';
 import { decodeSegment } from './segmentReader.js';
 
 /** What the collector needs from the engine. */
-export interface GcHost {
-  store: ObjectStore;
-  prefix: string;
-  corruptRetries: number;
-  counters: ReadCounters;
-  index: KeyIndex;
+export interface GcHost extends ReclaimHost {
   /** The newest durable chain segment. */
   headNumber(): number;
   /**
@@ -43,10 +37,6 @@ export interface GcHost {
   rewrite(key: string, keyBytes: Buffer, value: Buffer, expect: IndexEntry): Promise<void> | undefined;
   /** Forgets key's tombstone if the index still holds `expect` for it. */
   dropTombstone(key: string, expect: IndexEntry): boolean;
-  /** Writes a checkpoint of the index as it is now (unless one covers the head already); its number. */
-  checkpointNow(): Promise<number>;
-  /** Deletes every checkpoint older than n; true when none is left. */
-  pruneCheckpointsBefore(n: number): Promise<boolean>;
 }
 
 export interface GcOptions {
@@ -189,27 +179,12 @@ export class GarbageCollector {
     await this.step('rewritten');
     if (shouldStop()) return this.finish(report, started);
 
-    // 4. A verified checkpoint that no longer needs the victims, and no older one.
-    const k = await host.checkpointNow();
-    report.checkpoint = k;
-    if (k === 0) return this.finish(report, started);
-    const ckpt = await readChecked(host.store, checkpointName(host.prefix, k), (body) => decodeCheckpoint(body, k), host.counters, host.corruptRetries);
-    if (!ckpt.ok) throw new Error(`checkpoint ${k} failed its checks when read back: ${ckpt.reason}`);
-    const needed = new Set<number>();
-    for (const [, e] of ckpt.value.entries) needed.add(e.segment);
-    await this.step('checkpointed');
-    if (!(await host.pruneCheckpointsBefore(k))) throw new Error(`older checkpoints than ${k} could not all be deleted`);
-    await this.step('pruned');
-
-    // 5. Delete what nothing needs any more.
-    for (const [n, size] of sizes) {
-      if (shouldStop()) break;
-      if (n > k || needed.has(n) || host.index.segmentUse().has(n)) continue;
-      await host.store.delete(segmentName(host.prefix, n));
-      report.segmentsDeleted++;
-      report.bytesDeleted += size;
-      await this.step('deleted-one');
-    }
+    // 4-5. A verified checkpoint that no longer needs the victims, no older one, and the
+    // segments nothing needs any more deleted (reclaim.ts).
+    const reclaimed = await checkpointAndReclaim(host, sizes, new Map(), (s) => this.step(s), shouldStop);
+    report.checkpoint = reclaimed.checkpoint;
+    report.segmentsDeleted = reclaimed.objectsDeleted;
+    report.bytesDeleted = reclaimed.bytesDeleted;
     await this.step('done');
     return this.finish(report, started);
   }

@@ -18,7 +18,10 @@ import { RECORD_HEADER_BYTES, RecordType } from './format.js';
 export interface IndexEntry {
   readonly type: RecordType;
   readonly seq: number;
-  /** The segment holding the record and the record's offset in it. */
+  /**
+   * Where the record is (format.ts locationName: segment N as N, sorted run N as -N) and its
+   * offset in that object.
+   */
   readonly segment: number;
   readonly offset: number;
   /** 0 for a delete. The record is RECORD_HEADER_BYTES + key length + valueLength bytes. */
@@ -66,6 +69,18 @@ export class KeyIndex {
     else this.account(key, old, -1);
     this.entries.set(key, entry);
     this.account(key, entry, 1);
+    return true;
+  }
+
+  /**
+   * Points key at a copy of the same record elsewhere (compaction moved it into a sorted run), if
+   * its entry is still `expect`: same sequence number, so apply() would refuse it.
+   */
+  relocate(key: string, expect: IndexEntry, moved: IndexEntry): boolean {
+    if (this.entries.get(key) !== expect || moved.seq !== expect.seq) return false;
+    this.account(key, expect, -1);
+    this.entries.set(key, moved);
+    this.account(key, moved, 1);
     return true;
   }
 

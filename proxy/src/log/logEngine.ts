@@ -18,7 +18,8 @@ import { performance } from 'node:perf_hooks';
 import type { Engine, ScanOptions, ScanVisitor } from '../engine/engine.js';
 import type { ObjectStore } from '../s3/objectStore.js';
 import { Checkpointer, type Snapshot } from './checkpointer.js';
-import { CorruptionError, FORMAT_VERSION, RECORD_HEADER_BYTES, RecordType, segmentName } from './format.js';
+import { CorruptionError, describeLocation, FORMAT_VERSION, locationName, RECORD_HEADER_BYTES, RecordType, segmentName } from './format.js';
+import { Compactor, type CompactionOptions, type CompactionReport } from './compaction.js';
 import { GarbageCollector, type GcOptions, type GcRunReport } from './gc.js';
 import { GroupCommit } from './groupCommit.js';
 import { KeyIndex, keyString, type IndexEntry } from './keyIndex.js';
@@ -55,6 +56,18 @@ export interface LogEngineOptions {
   gc?: GcOptions;
   /** Start a background garbage collection run after this many segments; default 0: never. */
   gcEverySegments?: number;
+  /** Compaction into sorted runs (compaction.ts). */
+  compaction?: CompactionOptions;
+  /**
+   * Every this many segments, start a background compaction if level 0 (live bytes in segments)
+   * holds at least `compactMinBytes` and `compactRatio` times level 1 (live bytes in runs);
+   * default 0: never (only on compact()).
+   */
+  compactEverySegments?: number;
+  /** Default 4 MiB. */
+  compactMinBytes?: number;
+  /** Default 0.1: level 1 is rewritten about once per tenth of its size written. */
+  compactRatio?: number;
 }
 
 export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
@@ -105,7 +118,13 @@ export class LogEngine implements Engine {
   private readonly gc: GarbageCollector;
   private readonly gcEvery: number;
   private segmentsSinceGc = 0;
-  private gcRunning: Promise<GcRunReport> | undefined;
+  private readonly compactor: Compactor;
+  private readonly compactEvery: number;
+  private readonly compactMinBytes: number;
+  private readonly compactRatio: number;
+  private segmentsSinceCompaction = 0;
+  /** The garbage collection or compaction running (at most one at a time). */
+  private maintenance: Promise<unknown> | undefined;
   private readonly counts = {
     puts: 0,
     gets: 0,
@@ -163,6 +182,23 @@ export class LogEngine implements Engine {
       },
       options.gc,
     );
+    this.compactEvery = options.compactEverySegments ?? 0;
+    this.compactMinBytes = options.compactMinBytes ?? 4 * 1024 * 1024;
+    this.compactRatio = options.compactRatio ?? 0.1;
+    this.compactor = new Compactor(
+      {
+        store: this.store,
+        prefix: this.prefix,
+        corruptRetries: this.corruptRetries,
+        counters: this.reads,
+        index: this.index,
+        cache: this.cache,
+        headNumber: () => this.head.number,
+        checkpointNow: () => this.checkpointer.checkpointNow(() => this.snapshot()),
+        pruneCheckpointsBefore: (n) => this.checkpointer.pruneBefore(n),
+      },
+      options.compaction,
+    );
   }
 
   put(key: Buffer, value: Buffer): Promise<void> {
@@ -217,8 +253,14 @@ export class LogEngine implements Engine {
 
   /** Runs one garbage collection now (waits for a background run first). */
   async collectGarbage(): Promise<GcRunReport> {
-    while (this.gcRunning !== undefined) await this.gcRunning.catch(() => undefined);
+    while (this.maintenance !== undefined) await this.maintenance.catch(() => undefined);
     return this.startGc();
+  }
+
+  /** Runs one compaction now (waits for a background garbage collection or compaction first). */
+  async compact(): Promise<CompactionReport> {
+    while (this.maintenance !== undefined) await this.maintenance.catch(() => undefined);
+    return this.startCompaction();
   }
 
   stats(): Record<string, number> {
@@ -257,6 +299,7 @@ export class LogEngine implements Engine {
       'log.scanKeys': c.scanKeys,
       'log.readRetries': c.readRetries,
       ...this.gc.stats(),
+      ...this.compactor.stats(),
       'log.corruptRetries': this.reads.corruptRetries + r.corruptRetries,
       'log.recoveryMs': round(r.ms),
       'log.recoveryCheckpoint': r.checkpoint,
@@ -273,7 +316,7 @@ export class LogEngine implements Engine {
   /** Flushes what is pending, finishes (and, if configured, writes) a checkpoint. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.gcRunning?.catch(() => undefined);
+    await this.maintenance?.catch(() => undefined);
     await this.commit.drain();
     await this.checkpointer.finish(this.checkpointOnClose, () => this.snapshot());
   }
@@ -310,17 +353,36 @@ export class LogEngine implements Engine {
 
   private startGc(): Promise<GcRunReport> {
     this.segmentsSinceGc = 0;
-    const run = this.gc.run(() => this.closed);
-    this.gcRunning = run;
+    return this.startMaintenance(this.gc.run(() => this.closed), this.gc);
+  }
+
+  private startCompaction(): Promise<CompactionReport> {
+    this.segmentsSinceCompaction = 0;
+    return this.startMaintenance(this.compactor.run(() => this.closed), this.compactor);
+  }
+
+  private startMaintenance<T>(run: Promise<T>, owner: { counts: { failures: number }; lastError: string | undefined }): Promise<T> {
+    this.maintenance = run;
     void run
       .catch((err: unknown) => {
-        this.gc.counts.failures++;
-        this.gc.lastError = err instanceof Error ? err.message : String(err);
+        owner.counts.failures++;
+        owner.lastError = err instanceof Error ? err.message : String(err);
       })
       .finally(() => {
-        if (this.gcRunning === run) this.gcRunning = undefined;
+        if (this.maintenance === run) this.maintenance = undefined;
       });
     return run;
+  }
+
+  /** Level 0 (live bytes in segments) large next to level 1 (live bytes in runs)? */
+  private compactionDue(): boolean {
+    let level0 = 0;
+    let level1 = 0;
+    for (const [location, use] of this.index.segmentUse()) {
+      if (location < 0) level1 += use.liveBytes;
+      else level0 += use.liveBytes;
+    }
+    return level0 >= this.compactMinBytes && level0 >= this.compactRatio * level1;
   }
 
   /** Writes one batch as the next segment; on success applies it to the index and cache. */
@@ -357,7 +419,15 @@ export class LogEngine implements Engine {
     this.counts.maxRecordsPerSegment = Math.max(this.counts.maxRecordsPerSegment, batch.length);
     this.counts.bytesWritten += segment.body.length;
     this.checkpointer.noteSegment(segment.body.length, () => this.snapshot());
-    if (this.gcEvery > 0 && ++this.segmentsSinceGc >= this.gcEvery && this.gcRunning === undefined && !this.closed) {
+    const idle = this.maintenance === undefined && !this.closed;
+    let compacting = false;
+    if (this.compactEvery > 0 && ++this.segmentsSinceCompaction >= this.compactEvery && idle) {
+      this.segmentsSinceCompaction = 0;
+      compacting = this.compactionDue();
+      if (compacting) void this.startCompaction().catch(() => undefined);
+    }
+    if (compacting) return;
+    if (this.gcEvery > 0 && ++this.segmentsSinceGc >= this.gcEvery && idle) {
       void this.startGc().catch(() => undefined);
     }
   }
@@ -374,10 +444,10 @@ export class LogEngine implements Engine {
     this.counts.rangedGets++;
     const start = entry.offset;
     const end = start + RECORD_HEADER_BYTES + key.length + entry.valueLength - 1;
-    const what = `segment ${entry.segment} at offset ${start}`;
+    const what = `${describeLocation(entry.segment)} at offset ${start}`;
     const res = await readChecked(
       this.store,
-      segmentName(this.prefix, entry.segment),
+      locationName(this.prefix, entry.segment),
       (bytes) => decodeRecordExact(bytes, { seq: entry.seq, key, type: RecordType.Put }, what).value,
       this.reads,
       this.corruptRetries,

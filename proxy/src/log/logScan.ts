@@ -5,7 +5,7 @@
  * one batch of values plus the sorted key array the index keeps anyway.
  */
 import type { ScanOptions, ScanVisitor } from '../engine/engine.js';
-import { CorruptionError, RecordType } from './format.js';
+import { CorruptionError, describeLocation, RecordType } from './format.js';
 import { keyBytes, keyString, lowerBound, type IndexEntry, type KeyIndex } from './keyIndex.js';
 import { fetchValues, type FetchOptions } from './recordFetcher.js';
 import type { ValueCache } from './valueCache.js';
@@ -30,22 +30,36 @@ interface BatchItem {
  * Visits every live key k with start <= k < end (no end: no upper bound) in unsigned byte
  * order with its newest value, until visit returns false; resolves with the number of keys
  * visited. A key written or deleted during the scan is seen with the value it had when its
- * batch was read; a key created during the scan may be missed (the sorted view is taken once).
+ * batch was read; a key created during the scan is visited if it sorts after the batch being read
+ * when it is created.
  */
 export async function scanIndex(ctx: ScanContext, start: Buffer, end: Buffer | undefined, visit: ScanVisitor, options: ScanOptions = {}): Promise<number> {
   const batchKeys = Math.max(1, options.batchKeys ?? 256);
   const from = keyString(start);
   const to = end === undefined ? undefined : keyString(end);
-  const keys = ctx.index.sortedKeys();
+  let keys = ctx.index.sortedKeys();
   let i = lowerBound(keys, from);
   let visited = 0;
-  while (i < keys.length) {
+  let reachedEnd = false;
+  for (let first = true; !reachedEnd; first = false) {
+    if (!first && i > 0) {
+      // Keys created since the last batch and not yet passed are visited too: take the sorted
+      // view again (the same array when nothing was added) and go on after the last key read.
+      const fresh = ctx.index.sortedKeys();
+      if (fresh !== keys) {
+        const last = keys[i - 1]!;
+        keys = fresh;
+        i = lowerBound(keys, last);
+        if (keys[i] === last) i++;
+      }
+    }
+    if (i >= keys.length) break;
     const batch: BatchItem[] = [];
     while (i < keys.length && batch.length < batchKeys) {
       const k = keys[i]!;
       // latin1 strings compare code unit by code unit: unsigned byte order.
       if (to !== undefined && k >= to) {
-        i = keys.length;
+        reachedEnd = true;
         break;
       }
       i++;
@@ -76,7 +90,7 @@ async function fillMissing(ctx: ScanContext, batch: BatchItem[]): Promise<void> 
     if (f.ok) b.value = f.value;
     else if (ctx.index.get(b.k) === b.entry) {
       ctx.counts.corruptionDetected++;
-      throw new CorruptionError(`the record of a key in segment ${b.entry.segment} at offset ${b.entry.offset} is unreadable: ${f.reason}`);
+      throw new CorruptionError(`the record of a key in ${describeLocation(b.entry.segment)} at offset ${b.entry.offset} is unreadable: ${f.reason}`);
     } else b.value = await ctx.get(b.key); // moved by garbage collection (or overwritten) meanwhile
   }
 }

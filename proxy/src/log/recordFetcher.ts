@@ -1,11 +1,11 @@
 /**
- * Reads the values of many index entries with few requests (range scans, gc.ts): the records
- * of one segment that lie close together are fetched with one ranged GET covering all of them,
+ * Reads the values of many index entries with few requests (range scans, gc.ts, compaction.ts):
+ * the records of one segment or sorted run that lie close together are fetched with one ranged GET covering all of them,
  * and each record in it is checked on its own exactly as a single-record read is
  * (decodeRecordExact: intact, and of the sequence number, type and key the index expects).
  */
 import type { ObjectStore } from '../s3/objectStore.js';
-import { CorruptionError, RECORD_HEADER_BYTES, RecordType, segmentName } from './format.js';
+import { CorruptionError, describeLocation, locationName, RECORD_HEADER_BYTES, RecordType } from './format.js';
 import type { IndexEntry } from './keyIndex.js';
 import { readChecked, type ReadCounters } from './objectReader.js';
 import { decodeRecordExact } from './segmentReader.js';
@@ -71,7 +71,7 @@ export async function fetchValues(items: readonly FetchItem[], options: FetchOpt
       report.gets++;
       const res = await readChecked(
         options.store,
-        segmentName(options.prefix, first.segment),
+        locationName(options.prefix, first.segment),
         (bytes) => {
           if (bytes.length !== end - start) throw new CorruptionError(`short read: ${bytes.length} of ${end - start} bytes`);
           return bytes;
@@ -87,7 +87,7 @@ export async function fetchValues(items: readonly FetchItem[], options: FetchOpt
         }
         const { key, entry } = items[i]!;
         const at = entry.offset - start;
-        const what = `segment ${entry.segment} at offset ${entry.offset}`;
+        const what = `${describeLocation(entry.segment)} at offset ${entry.offset}`;
         try {
           const rec = decodeRecordExact(res.value.subarray(at, at + recordBytes(items[i]!)), { seq: entry.seq, key, type: RecordType.Put }, what);
           out[i] = { ok: true, value: rec.value };

@@ -3,13 +3,15 @@
  *
  *   node dist/proxy/src/log/bench/loadMain.js --endpoint URL --bucket B --prefix P
  *        [--writers 64] [--keys 2000] [--value-size 200] [--delete-percent 25]
- *        [--fill] [--quiet] [--checkpoint-every 128] [--gc-every 0] [--seed 1]
+ *        [--fill] [--quiet] [--checkpoint-every 128] [--gc-every 0] [--compact-every 0] [--seed 1]
  *
  * Each of `writers` async writers owns the keys i with i % writers == w and runs one operation at
  * a time on a random key of its own (a delete with probability delete-percent), printing the
  * lines loadModel.ts describes, forever. With --fill, writers first put keys 0..keys-1 once each
  * (printing `FILLED` when all are acknowledged) and then keep overwriting random keys. --quiet
- * prints only `FILLED` and `PROGRESS <acked>` every 10,000 acknowledgements.
+ * prints only `FILLED` and `PROGRESS <acked>` every 10,000 acknowledgements. --compact-every N
+ * compacts into small (64 KiB) sorted runs every N segments whatever level 0 holds, so that a
+ * SIGKILL is likely to land inside a compaction.
  */
 import { EMBEDDED_CREDENTIALS, EMBEDDED_REGION } from '../../s3/config.js';
 import { ObjectStore } from '../../s3/objectStore.js';
@@ -29,11 +31,13 @@ interface Args {
   checkpointEvery: number;
   /** Background garbage collection after this many segments; 0: none. */
   gcEvery: number;
+  /** Background compaction after this many segments; 0: none. */
+  compactEvery: number;
   seed: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { endpoint: '', bucket: 'hermitkv', prefix: '', writers: 64, keys: 2000, valueSize: 200, deletePercent: 25, fill: false, quiet: false, checkpointEvery: 128, gcEvery: 0, seed: 1 };
+  const a: Args = { endpoint: '', bucket: 'hermitkv', prefix: '', writers: 64, keys: 2000, valueSize: 200, deletePercent: 25, fill: false, quiet: false, checkpointEvery: 128, gcEvery: 0, compactEvery: 0, seed: 1 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const next = (): string => {
@@ -50,6 +54,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--delete-percent') a.deletePercent = Number(next());
     else if (flag === '--checkpoint-every') a.checkpointEvery = Number(next());
     else if (flag === '--gc-every') a.gcEvery = Number(next());
+    else if (flag === '--compact-every') a.compactEvery = Number(next());
     else if (flag === '--seed') a.seed = Number(next());
     else if (flag === '--fill') a.fill = true;
     else if (flag === '--quiet') a.quiet = true;
@@ -75,7 +80,16 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const store = new ObjectStore({ bucket: args.bucket, endpoint: args.endpoint, region: EMBEDDED_REGION, forcePathStyle: true, credentials: EMBEDDED_CREDENTIALS });
   await store.ensureBucket();
-  const engine = await openLogEngine({ store, prefix: args.prefix, checkpointEvery: args.checkpointEvery, gcEverySegments: args.gcEvery });
+  const engine = await openLogEngine({
+    store,
+    prefix: args.prefix,
+    checkpointEvery: args.checkpointEvery,
+    gcEverySegments: args.gcEvery,
+    compactEverySegments: args.compactEvery,
+    compactMinBytes: 0,
+    compactRatio: 0,
+    compaction: { runBytes: 64 * 1024 },
+  });
   const out = (line: string): void => {
     if (!args.quiet) process.stdout.write(`${line}\n`);
   };
