@@ -19,6 +19,8 @@ const argv = yargs(hideBin(process.argv))
   .positional('image', { type: 'string', default: DEFAULT_IMAGE, describe: 'Multiboot ELF built by `make image`' })
   .option('engine', { type: 'string', describe: 'storage engine of a proxy started for this run: log (default), object, memory' })
   .option('cache-size', { type: 'string', describe: 'log engine value cache of a proxy started for this run, e.g. 64m' })
+  .option('gc-every', { type: 'string', describe: 'log engine of a proxy started for this run: garbage collection every N segments (0: off)' })
+  .option('compact-every', { type: 'string', describe: 'log engine of a proxy started for this run: compaction considered every N segments (0: off)' })
   .option('s3-latency', { type: 'string', describe: 'benchmarks: delay S3 requests like real S3 (see npm run proxy -- --help)' })
   .option('s3-rate-limit', { type: 'string', describe: 'benchmarks: cap S3 requests per second per prefix (on, off, PUT/GET)' })
   .option('s3-endpoint', { type: 'string', describe: 'S3 endpoint URL, or "aws" for AWS S3 (default: embedded endpoint unless AWS is configured)' })
@@ -49,6 +51,8 @@ function proxyArgs(): string[] {
   pass('prefix', argv.prefix);
   pass('data-dir', argv['data-dir']);
   pass('cache-size', argv['cache-size']);
+  pass('gc-every', argv['gc-every']);
+  pass('compact-every', argv['compact-every']);
   pass('s3-latency', argv['s3-latency']);
   pass('s3-rate-limit', argv['s3-rate-limit']);
   return args;

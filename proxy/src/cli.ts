@@ -38,6 +38,8 @@ const argv = yargs(hideBin(process.argv))
     describe: 'benchmarks: delay each S3 request (log-normal): P50 ms, P50/P99, or put=P50/P99,get=P50/P99[,seed=N]; p99 defaults to 4 x p50',
   })
   .option('s3-rate-limit', { type: 'string', describe: 'benchmarks: cap S3 requests per second per prefix: on (3500 PUT/5500 GET), off, or PUT/GET' })
+  .option('gc-every', { type: 'number', describe: 'log engine: background garbage collection every N segments (0: off; default 256)' })
+  .option('compact-every', { type: 'number', describe: 'log engine: background compaction into sorted runs, considered every N segments (0: off; default 256)' })
   .option('stats', { type: 'boolean', default: false, describe: 'print statistics when the proxy stops' })
   .strict()
   .help()
@@ -72,6 +74,8 @@ try {
     ...(argv.socket === undefined ? {} : { socketPath: argv.socket }),
     maxInflight: argv['max-inflight'],
     ...(argv['cache-size'] === undefined ? {} : { cacheBytes: parseSize(argv['cache-size']) }),
+    ...(argv['gc-every'] === undefined ? {} : { gcEvery: argv['gc-every'] }),
+    ...(argv['compact-every'] === undefined ? {} : { compactEvery: argv['compact-every'] }),
     ...(latency === undefined ? {} : { latency }),
   });
 } catch (err) {

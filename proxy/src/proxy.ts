@@ -30,6 +30,9 @@ export interface ProxyOptions {
   maxInflight?: number;
   /** Bytes of values the engine may cache (`--cache-size`); engine default when absent. */
   cacheBytes?: number;
+  /** Log engine: background garbage collection / compaction every this many segments (0: off). */
+  gcEvery?: number;
+  compactEvery?: number;
   /** Benchmarks: delay S3 requests as real S3 would (s3/latencyModel.ts); absent: no delay. */
   latency?: LatencyModelOptions;
   /** Environment for the S3 configuration (default process.env). */
@@ -58,6 +61,9 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
   if (!Number.isInteger(maxInflight) || maxInflight < 1) throw new StartupError(`--max-inflight must be a positive integer`);
   if (options.cacheBytes !== undefined && (!Number.isInteger(options.cacheBytes) || options.cacheBytes < 0)) {
     throw new StartupError('--cache-size must be a whole number of bytes (suffixes k, m, g allowed)');
+  }
+  for (const [flag, v] of [['--gc-every', options.gcEvery], ['--compact-every', options.compactEvery]] as const) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new StartupError(`${flag} must be a whole number of segments (0: off)`);
   }
   const config = resolveS3Config(options, options.env);
   const socketPath = path.resolve(options.socketPath ?? defaultSocketPath(options.env));
@@ -127,6 +133,10 @@ async function openEngine(
   });
   cleanups.push(() => store.close());
   await prepareBucket(store, config, endpoint);
-  const cache = options.cacheBytes === undefined ? {} : { cacheBytes: options.cacheBytes };
-  return { engine: await entry.create({ store, prefix: config.prefix, ...cache }), endpoint };
+  const tuning = {
+    ...(options.cacheBytes === undefined ? {} : { cacheBytes: options.cacheBytes }),
+    ...(options.gcEvery === undefined ? {} : { gcEvery: options.gcEvery }),
+    ...(options.compactEvery === undefined ? {} : { compactEvery: options.compactEvery }),
+  };
+  return { engine: await entry.create({ store, prefix: config.prefix, ...tuning }), endpoint };
 }

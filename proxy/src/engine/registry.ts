@@ -18,14 +18,40 @@ export interface EngineContext {
   prefix: string;
   /** Bytes of values an engine may cache in memory (`--cache-size`); engine default if absent. */
   cacheBytes?: number;
+  /** Log engine: background garbage collection every this many segments (0: off). */
+  gcEvery?: number;
+  /** Log engine: consider a background compaction every this many segments (0: off). */
+  compactEvery?: number;
 }
+
+/**
+ * Background maintenance of the log engine unless told otherwise: a store that only grows is not
+ * what a user expects. Garbage collection looks every 256 segments (it rewrites only segments
+ * less than half live); compaction looks as often and runs when level 0 holds at least 4 MiB
+ * and a tenth of level 1 (docs/compaction.md).
+ */
+export const DEFAULT_GC_EVERY = 256;
+export const DEFAULT_COMPACT_EVERY = 256;
 
 export type EngineEntry =
   | { usesS3: true; create: (context: EngineContext) => Promise<Engine> }
   | { usesS3: false; create: () => Promise<Engine> };
 
 const ENGINES: ReadonlyMap<string, EngineEntry> = new Map<string, EngineEntry>([
-  ['log', { usesS3: true, create: ({ store, prefix, cacheBytes }) => openLogEngine({ store, prefix, ...(cacheBytes === undefined ? {} : { cacheBytes }) }) }],
+  [
+    'log',
+    {
+      usesS3: true,
+      create: ({ store, prefix, cacheBytes, gcEvery, compactEvery }) =>
+        openLogEngine({
+          store,
+          prefix,
+          ...(cacheBytes === undefined ? {} : { cacheBytes }),
+          gcEverySegments: gcEvery ?? DEFAULT_GC_EVERY,
+          compactEverySegments: compactEvery ?? DEFAULT_COMPACT_EVERY,
+        }),
+    },
+  ],
   [
     'object',
     {

@@ -92,6 +92,8 @@ interface Pending {
   record: Buffer;
   /** A garbage collection copy: the sequence number of the record it copies. */
   copyOf?: number;
+  /** No record: asks for a segment, empty if nothing else comes, to move the head on (seal()). */
+  seal?: true;
 }
 
 export class LogEngine implements Engine {
@@ -177,7 +179,7 @@ export class LogEngine implements Engine {
         headNumber: () => this.head.number,
         rewrite: (key, bytes, value, expect) => this.rewrite(key, bytes, value, expect),
         dropTombstone: (key, expect) => this.index.remove(key, expect),
-        checkpointNow: () => this.checkpointer.checkpointNow(() => this.snapshot()),
+        checkpointNow: () => this.checkpointAfterMaintenance(),
         pruneCheckpointsBefore: (n) => this.checkpointer.pruneBefore(n),
       },
       options.gc,
@@ -194,7 +196,7 @@ export class LogEngine implements Engine {
         index: this.index,
         cache: this.cache,
         headNumber: () => this.head.number,
-        checkpointNow: () => this.checkpointer.checkpointNow(() => this.snapshot()),
+        checkpointNow: () => this.checkpointAfterMaintenance(),
         pruneCheckpointsBefore: (n) => this.checkpointer.pruneBefore(n),
       },
       options.compaction,
@@ -351,6 +353,18 @@ export class LogEngine implements Engine {
     return this.append(RecordType.Put, key, value, k, expect.seq);
   }
 
+  /**
+   * Garbage collection and compaction change where the index points without writing to the
+   * chain, so the newest checkpoint may already cover the head and yet point into what they want
+   * to delete. A segment (empty unless writes come along) moves the head on first, so the
+   * checkpoint written next has a new number and is a snapshot taken after their changes.
+   */
+  private async checkpointAfterMaintenance(): Promise<number> {
+    if (this.closed) throw new Error('the log engine is closed');
+    await this.commit.submit({ key: '', seq: 0, type: RecordType.Put, record: Buffer.alloc(0), seal: true }, 0);
+    return this.checkpointer.checkpointNow(() => this.snapshot());
+  }
+
   private startGc(): Promise<GcRunReport> {
     this.segmentsSinceGc = 0;
     return this.startMaintenance(this.gc.run(() => this.closed), this.gc);
@@ -386,7 +400,8 @@ export class LogEngine implements Engine {
   }
 
   /** Writes one batch as the next segment; on success applies it to the index and cache. */
-  private async flush(batch: Pending[]): Promise<void> {
+  private async flush(items: Pending[]): Promise<void> {
+    const batch = items.filter((p) => p.seal === undefined);
     const number = this.nextSegment++;
     const segment = encodeSegment(
       number,
@@ -413,7 +428,7 @@ export class LogEngine implements Engine {
       else if (p.type === RecordType.Put) this.cache.set(p.key, p.seq, ownCopy(p.record.subarray(RECORD_HEADER_BYTES + keyLength)));
       else this.cache.delete(p.key);
     });
-    this.lastSeq = batch[batch.length - 1]!.seq;
+    if (batch.length > 0) this.lastSeq = batch[batch.length - 1]!.seq;
     this.counts.segmentsWritten++;
     this.counts.recordsWritten += batch.length;
     this.counts.maxRecordsPerSegment = Math.max(this.counts.maxRecordsPerSegment, batch.length);

@@ -3,9 +3,11 @@
  * endpoint (its own process, as S3 is):
  *   - scan throughput over N sequential keys (written in shuffled order, so records of
  *     neighbouring keys sit in different segments), cold cache after a reopen, against the
- *     baseline of reading the same keys one get at a time (measured on a sample in the same run);
+ *     baseline of reading the same keys one get at a time (measured on a sample in the same run),
+ *     then again after a compaction into sorted runs;
  *   - an overwrite workload (every other key overwritten R times): stored bytes vs live bytes
- *     before and after garbage collection, and the write amplification GC adds.
+ *     before and after garbage collection, and the write amplification GC adds; then after a
+ *     compaction too.
  *
  *   npm run bench:gc [-- --keys 100000 --value-size 100 --rounds 6 --runs 3 --batch-keys 4096]
  *
@@ -74,26 +76,31 @@ async function main(): Promise<void> {
     let engine = await openLogEngine({ store, prefix });
     await writeAll(engine, shuffled(keys, 1), () => Buffer.alloc(valueSize, 7));
     await engine.close();
-    const scanRates: number[] = [];
-    let scanGets = 0;
-    for (let r = 0; r < runs; r++) {
-      engine = await openLogEngine({ store, prefix, cacheBytes: 0, checkpointOnClose: false });
-      const gets = store.stats()['s3.get'] ?? 0;
-      const started = performance.now();
-      let count = 0;
-      let last = '';
-      await engine.scan(Buffer.alloc(0), undefined, (k) => {
-        const s = k.toString('latin1');
-        if (s <= last) throw new Error(`scan out of order: ${s} after ${last}`);
-        last = s;
-        count++;
-      }, { batchKeys });
-      const ms = performance.now() - started;
-      if (count !== keys) throw new Error(`scan visited ${count} keys, expected ${keys}`);
-      scanRates.push((count / ms) * 1000);
-      scanGets = (store.stats()['s3.get'] ?? 0) - gets;
-      await engine.close();
-    }
+    /** Median keys/s of full scans on a cold cache, and the GETs of one scan. */
+    const measureScans = async (): Promise<{ rate: number; gets: number }> => {
+      const scanRates: number[] = [];
+      let scanGets = 0;
+      for (let r = 0; r < runs; r++) {
+        const reader = await openLogEngine({ store, prefix, cacheBytes: 0, checkpointOnClose: false });
+        const gets = store.stats()['s3.get'] ?? 0;
+        const started = performance.now();
+        let count = 0;
+        let last = '';
+        await reader.scan(Buffer.alloc(0), undefined, (k) => {
+          const s = k.toString('latin1');
+          if (s <= last) throw new Error(`scan out of order: ${s} after ${last}`);
+          last = s;
+          count++;
+        }, { batchKeys });
+        const ms = performance.now() - started;
+        if (count !== keys) throw new Error(`scan visited ${count} keys, expected ${keys}`);
+        scanRates.push((count / ms) * 1000);
+        scanGets = (store.stats()['s3.get'] ?? 0) - gets;
+        await reader.close();
+      }
+      return { rate: median(scanRates), gets: scanGets };
+    };
+    const scanBefore = await measureScans();
     engine = await openLogEngine({ store, prefix, cacheBytes: 0, checkpointOnClose: false });
     const sample = Math.min(2000, keys);
     const getStarted = performance.now();
@@ -102,10 +109,17 @@ async function main(): Promise<void> {
     }
     const getRate = (sample / (performance.now() - getStarted)) * 1000;
     await engine.close();
-    const scanRate = median(scanRates);
     console.log(
-      `scan: ${keys} sequential keys (${valueSize} B values, written shuffled, cold cache, batches of ${batchKeys}): median ${Math.round(scanRate)} keys/s over ${runs} runs, ` +
-        `${scanGets} GETs per scan; baseline gets (64 concurrent): ${Math.round(getRate)} keys/s; ratio ${(scanRate / getRate).toFixed(1)}x`,
+      `scan: ${keys} sequential keys (${valueSize} B values, written shuffled, cold cache, batches of ${batchKeys}): median ${Math.round(scanBefore.rate)} keys/s over ${runs} runs, ` +
+        `${scanBefore.gets} GETs per scan; baseline gets (64 concurrent): ${Math.round(getRate)} keys/s; ratio ${(scanBefore.rate / getRate).toFixed(1)}x`,
+    );
+    engine = await openLogEngine({ store, prefix });
+    const compaction = await engine.compact();
+    await engine.close();
+    const scanAfter = await measureScans();
+    console.log(
+      `scan after compaction (${compaction.runsWritten} sorted runs, ${(compaction.ms / 1000).toFixed(1)} s): median ${Math.round(scanAfter.rate)} keys/s, ${scanAfter.gets} GETs per scan; ` +
+        `${(scanAfter.rate / scanBefore.rate).toFixed(1)}x the scan before compaction, ${(scanAfter.rate / getRate).toFixed(1)}x the gets baseline`,
     );
 
     // 2. Garbage collection under an overwrite workload.
@@ -133,6 +147,13 @@ async function main(): Promise<void> {
       `gc: ${keys} keys, every other one overwritten ${rounds} times: stored/live before ${(before / 1e6).toFixed(2)}/${(liveBytes / 1e6).toFixed(2)} MB = ${(before / liveBytes).toFixed(2)}x, ` +
         `after ${(after / 1e6).toFixed(2)} MB = ${(after / liveBytes).toFixed(2)}x (segments alone ${(afterSegments / liveBytes).toFixed(2)}x, the rest is checkpoints) (3 runs, ${gcMs.toFixed(0)} ms); ` +
         `GC rewrote ${(rewritten / 1e6).toFixed(2)} MB for ${(userBytes / 1e6).toFixed(2)} MB written by users: write amplification ${((userBytes + rewritten) / userBytes).toFixed(3)}`,
+    );
+    const compacted = await engine.compact();
+    const afterCompaction = await storedBytes(store, gcPrefix);
+    console.log(
+      `compaction after GC: ${compacted.runsWritten} sorted runs, stored ${(afterCompaction / 1e6).toFixed(2)} MB = ${(afterCompaction / liveBytes).toFixed(2)}x live ` +
+        `(runs ${((await storedBytes(store, `${gcPrefix}run/`)) / liveBytes).toFixed(2)}x, checkpoints ${((await storedBytes(store, `${gcPrefix}ckpt/`)) / liveBytes).toFixed(2)}x); ` +
+        `compaction wrote ${(compacted.bytesWritten / 1e6).toFixed(2)} MB`,
     );
     await engine.close();
   } finally {
