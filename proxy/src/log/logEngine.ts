@@ -24,6 +24,7 @@ import { GarbageCollector, type GcOptions, type GcRunReport } from './gc.js';
 import { GroupCommit } from './groupCommit.js';
 import { KeyIndex, keyString, type IndexEntry } from './keyIndex.js';
 import { LatencyWindow } from './latency.js';
+import { claimEpoch, FencedError, isPreconditionFailed, newestEpoch, probeConditionalWrites, type ConditionalWrites } from './fencing.js';
 import { claimPrefix } from './marker.js';
 import { readChecked, type ReadCounters } from './objectReader.js';
 import { scanIndex } from './logScan.js';
@@ -68,21 +69,47 @@ export interface LogEngineOptions {
   compactMinBytes?: number;
   /** Default 0.1: level 1 is rewritten about once per tenth of its size written. */
   compactRatio?: number;
+  /** Where a one-line notice goes (fenced by a newer writer); default stderr. */
+  log?: (line: string) => void;
+}
+
+/** How openLogEngine fenced older writers (fencing.ts). */
+export interface WriterFence {
+  epoch: number;
+  conditionalWrites: ConditionalWrites;
 }
 
 export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_SEGMENT_CAP_BYTES = 4 * 1024 * 1024;
 
-/** Claims the prefix, recovers, and resolves with an engine ready for requests. */
+/**
+ * Claims the prefix and a writer epoch, recovers, fences any older writer (fencing.ts), and
+ * resolves with an engine ready for requests.
+ */
 export async function openLogEngine(options: LogEngineOptions): Promise<LogEngine> {
   await claimPrefix(options.store, options.prefix, LOG_ENGINE_NAME, FORMAT_VERSION);
-  const state = await recover({
-    store: options.store,
-    prefix: options.prefix,
-    corruptRetries: options.corruptRetries ?? 3,
-    concurrency: options.recoveryConcurrency ?? 16,
-  });
-  return new LogEngine(options, state);
+  const conditionalWrites = await probeConditionalWrites(options.store, options.prefix);
+  const epoch = await claimEpoch(options.store, options.prefix);
+  for (let attempt = 1; ; attempt++) {
+    const state = await recover({
+      store: options.store,
+      prefix: options.prefix,
+      corruptRetries: options.corruptRetries ?? 3,
+      concurrency: options.recoveryConcurrency ?? 16,
+    });
+    const engine = new LogEngine(options, state, { epoch, conditionalWrites });
+    try {
+      await engine.fence();
+      return engine;
+    } catch (err) {
+      await engine.close().catch(() => undefined);
+      // An older writer took the number first: it is still writing. Recover what it wrote, and
+      // take the number after.
+      if (!isPreconditionFailed(err) || attempt >= 20) {
+        throw new Error(`could not fence the previous writer of this prefix: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
 }
 
 interface Pending {
@@ -115,6 +142,11 @@ export class LogEngine implements Engine {
   /** Highest sequence number in a durable segment. */
   private lastSeq: number;
   private closed = false;
+  /** Why this writer stopped: a newer writer fenced it. */
+  private fencedBy: string | undefined;
+  /** A segment PUT failed: check the epoch before the next one (no number skipped unchecked). */
+  private checkEpochFirst = false;
+  private readonly log: (line: string) => void;
   /** Writes accepted but not yet settled, per key (garbage collection must not copy over them). */
   private readonly pending = new Map<string, number>();
   private readonly gc: GarbageCollector;
@@ -144,7 +176,12 @@ export class LogEngine implements Engine {
     readRetries: 0,
   };
 
-  constructor(options: LogEngineOptions, state: RecoveredState) {
+  constructor(
+    options: LogEngineOptions,
+    state: RecoveredState,
+    readonly writer: WriterFence = { epoch: 0, conditionalWrites: 'ignored' },
+  ) {
+    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.store = options.store;
     this.prefix = options.prefix;
     this.corruptRetries = options.corruptRetries ?? 3;
@@ -215,6 +252,7 @@ export class LogEngine implements Engine {
 
   async get(key: Buffer): Promise<Buffer | undefined> {
     this.counts.gets++;
+    if (this.fencedBy !== undefined) throw new FencedError(this.fencedBy);
     const k = keyString(key);
     for (;;) {
       const entry = this.index.get(k);
@@ -238,6 +276,7 @@ export class LogEngine implements Engine {
   /** Range scan over the index (logScan.ts): unsigned byte order, newest values, in batches. */
   scan(start: Buffer, end: Buffer | undefined, visit: ScanVisitor, options: ScanOptions = {}): Promise<number> {
     this.counts.scans++;
+    if (this.fencedBy !== undefined) return Promise.reject(new FencedError(this.fencedBy));
     return scanIndex(
       {
         index: this.index,
@@ -297,6 +336,9 @@ export class LogEngine implements Engine {
       'log.checkpointLastMs': round(cp.lastMs),
       'log.checkpointsDeleted': cp.deleted,
       'log.corruptionDetected': c.corruptionDetected,
+      'log.epoch': this.writer.epoch,
+      'log.conditionalWrites': this.writer.conditionalWrites === 'honoured' ? 1 : 0,
+      'log.fenced': this.fencedBy === undefined ? 0 : 1,
       'log.scans': c.scans,
       'log.scanKeys': c.scanKeys,
       'log.readRetries': c.readRetries,
@@ -330,6 +372,7 @@ export class LogEngine implements Engine {
 
   private append(type: RecordType, key: Buffer, value: Buffer, k = keyString(key), copyOf?: number): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the log engine is closed'));
+    if (this.fencedBy !== undefined) return Promise.reject(new FencedError(this.fencedBy));
     const seq = this.nextSeq++;
     const record = encodeRecord(seq, type, key, value);
     this.pending.set(k, (this.pending.get(k) ?? 0) + 1);
@@ -351,6 +394,41 @@ export class LogEngine implements Engine {
   private rewrite(k: string, key: Buffer, value: Buffer, expect: IndexEntry): Promise<void> | undefined {
     if (this.closed || this.index.get(k) !== expect || this.pending.has(k)) return undefined;
     return this.append(RecordType.Put, key, value, k, expect.seq);
+  }
+
+  /**
+   * After recovery: a segment at the next number, so that an older writer still running fails
+   * its next segment PUT and stops (fencing.ts). Rejects with a 412 S3Failure if an older writer
+   * took the number first.
+   */
+  async fence(): Promise<void> {
+    const failures = this.counts.flushFailures;
+    try {
+      await this.commit.submit({ key: '', seq: 0, type: RecordType.Put, record: Buffer.alloc(0), seal: true }, 0);
+    } catch (err) {
+      throw err instanceof Error && err.cause !== undefined ? err.cause : err;
+    } finally {
+      // The fence is not a user write: its failure is not counted as one.
+      this.counts.flushFailures = failures;
+    }
+  }
+
+  /** One line each on the protection against a second writer in force. */
+  notices(): string[] {
+    const { epoch, conditionalWrites } = this.writer;
+    return conditionalWrites === 'honoured'
+      ? [`writer fencing: on (epoch ${epoch}; the endpoint honours conditional writes: an older writer of this prefix is fenced and stops)`]
+      : [`writer fencing: OFF (the endpoint ignores If-None-Match): a second proxy on this bucket and prefix is not stopped; run one per prefix`];
+  }
+
+  /** Stops this writer if a newer epoch exists. */
+  private async checkFenced(): Promise<void> {
+    if (this.writer.epoch === 0) return;
+    const newest = await newestEpoch(this.store, this.prefix).catch(() => this.writer.epoch);
+    if (newest > this.writer.epoch && this.fencedBy === undefined) {
+      this.fencedBy = `fenced: a newer writer (epoch ${newest}) opened this prefix; this one (epoch ${this.writer.epoch}) has stopped`;
+      this.log(`hermitkv-proxy: ${this.fencedBy}`);
+    }
   }
 
   /**
@@ -402,6 +480,13 @@ export class LogEngine implements Engine {
   /** Writes one batch as the next segment; on success applies it to the index and cache. */
   private async flush(items: Pending[]): Promise<void> {
     const batch = items.filter((p) => p.seal === undefined);
+    if (this.fencedBy !== undefined) throw new FencedError(this.fencedBy);
+    if (this.checkEpochFirst) {
+      // The last segment number may have been skipped: make sure no newer writer exists before
+      // writing the next one (fencing.ts).
+      await this.checkFenced();
+      this.checkEpochFirst = false;
+    }
     const number = this.nextSegment++;
     const segment = encodeSegment(
       number,
@@ -414,8 +499,13 @@ export class LogEngine implements Engine {
     } catch (err) {
       this.counts.flushFailures++;
       this.counts.writesFailed += batch.length;
+      this.checkEpochFirst = true;
+      if (isPreconditionFailed(err) && this.writer.conditionalWrites === 'honoured') {
+        // Someone else created this segment: a newer writer's fence, unless the epoch says not.
+        await this.checkFenced();
+      }
       const why = err instanceof Error ? err.message : String(err);
-      throw new Error(`segment ${number} with ${batch.length} writes may or may not have been stored: ${why}`);
+      throw new Error(`segment ${number} with ${batch.length} writes may or may not have been stored: ${why}`, { cause: err });
     }
     this.flushLatency.add(performance.now() - started);
     this.head = { number, headerCrc: segment.headerCrc };

@@ -18,6 +18,8 @@ export interface EmbeddedEndpointOptions {
    */
   detached?: boolean;
   timeoutMs?: number;
+  /** Tests: ignore `If-None-Match` on PUT as s3rver alone does (no writer fencing possible). */
+  ignoreConditionalWrites?: boolean;
 }
 
 export interface EmbeddedEndpoint {
@@ -48,6 +50,7 @@ export function startEmbeddedEndpoint(options: EmbeddedEndpointOptions): Promise
   mkdirSync(dir, { recursive: true });
   const args = ['--dir', dir, '--port', String(options.port ?? 0)];
   if (options.detached) args.push('--standalone');
+  if (options.ignoreConditionalWrites) args.push('--ignore-conditional-writes');
   const child = fork(script, args, {
     execPath: process.execPath,
     execArgv: ['--openssl-legacy-provider'],

@@ -2,6 +2,7 @@
  * The embedded S3 endpoint's process: s3rver on 127.0.0.1, data under the given directory.
  *
  *   node --openssl-legacy-provider dist/proxy/src/s3/embeddedMain.js --dir DIR [--port N] [--standalone]
+ *        [--ignore-conditional-writes]
  *
  * It runs apart from the proxy, as real S3 does: a crash of the proxy cannot tear S3's state.
  * (`--openssl-legacy-provider` is needed because s3rver's ListObjectsV2 continuation tokens use
@@ -11,30 +12,37 @@
  * the IPC channel and exits when its parent disconnects, so that no run leaves it behind.
  * `--standalone` keeps it running after the parent has gone (crash tests start it that way);
  * without an IPC channel it prints `hermitkv-s3: listening on URL` instead. SIGTERM/SIGINT stop it.
+ *
+ * PUT with `If-None-Match: *` is honoured (conditionalCreates.ts) unless
+ * `--ignore-conditional-writes` (tests: an endpoint without them, as s3rver alone is).
  */
 import { mkdirSync } from 'node:fs';
 import S3rver from 's3rver';
+import { honourConditionalCreates } from './conditionalCreates.js';
 
 interface Args {
   dir: string;
   port: number;
   standalone: boolean;
+  ignoreConditionalWrites: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
   let dir: string | undefined;
   let port = 0;
   let standalone = false;
+  let ignoreConditionalWrites = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--dir') dir = argv[++i];
     else if (arg === '--port') port = Number(argv[++i]);
     else if (arg === '--standalone') standalone = true;
+    else if (arg === '--ignore-conditional-writes') ignoreConditionalWrites = true;
     else throw new Error(`unknown argument ${String(arg)}`);
   }
   if (dir === undefined || dir === '') throw new Error('--dir is required');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be 0..65535');
-  return { dir, port, standalone };
+  return { dir, port, standalone, ignoreConditionalWrites };
 }
 
 function report(message: { type: 'ready'; port: number } | { type: 'error'; message: string }): void {
@@ -45,6 +53,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   mkdirSync(args.dir, { recursive: true });
   const server = new S3rver({ address: '127.0.0.1', port: args.port, directory: args.dir, silent: true, vhostBuckets: false });
+  if (!args.ignoreConditionalWrites) honourConditionalCreates(server);
   const address = await server.run();
 
   let stopping = false;

@@ -15,6 +15,9 @@ declare module 's3rver' {
 
   class S3rver {
     constructor(options: S3rverOptions);
+    /** Koa's middleware list (S3rver extends Koa); composed when run() starts listening. */
+    middleware: Array<(ctx: unknown, next: () => Promise<void>) => Promise<void>>;
+    store: { existsObject(bucket: string, key: string): Promise<boolean> };
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
   }
