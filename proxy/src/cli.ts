@@ -86,6 +86,7 @@ const { socketPath, engine, endpoint, bucket, prefix } = proxy;
 const where = endpoint === 'none' ? 'no S3' : `s3 ${endpoint}/${bucket}/${prefix}`;
 process.stdout.write(`${NAME}: ready on ${socketPath} (engine ${engine}, ${where})\n`);
 if (latency !== undefined) process.stdout.write(`${NAME}: S3 latency model: ${describeLatencyModel(latency)}\n`);
+for (const notice of proxy.notices) process.stdout.write(`${NAME}: ${notice}\n`);
 
 let stopping = false;
 async function stop(): Promise<void> {

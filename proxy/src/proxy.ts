@@ -47,6 +47,8 @@ export interface RunningProxy {
   endpoint: string;
   bucket: string;
   prefix: string;
+  /** Lines the engine wants said at start (the writer fencing in force). */
+  notices: string[];
   stats(): Record<string, number | string>;
   /** Stops accepting, finishes requests in flight, closes the engine, stops the embedded endpoint. */
   close(): Promise<void>;
@@ -99,6 +101,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
       endpoint,
       bucket: config.bucket,
       prefix: config.prefix,
+      notices: engine.notices?.() ?? [],
       stats: () => server.stats(),
       close: () => (closing ??= cleanup()),
     };

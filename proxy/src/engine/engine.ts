@@ -25,6 +25,8 @@ export interface Engine {
    * number of keys visited. Optional: engines without it do not support range scans.
    */
   scan?(start: Buffer, end: Buffer | undefined, visit: ScanVisitor, options?: ScanOptions): Promise<number>;
+  /** Lines worth saying when the proxy starts (the protection against a second writer). */
+  notices?(): string[];
   /** Counters for `--stats` (S3 requests by type, bytes, ...). */
   stats(): Record<string, number>;
   /** Finishes outstanding work and releases resources. */

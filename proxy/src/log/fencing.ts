@@ -4,14 +4,17 @@
  *
  * - **Epochs.** A writer claims epoch E+1 by creating `P epoch/<E+1>` with `If-None-Match: *`
  *   (E: the largest listed). Two writers starting at once cannot both get the same epoch.
- * - **The fence.** After recovery the new writer appends a segment (empty unless writes come
- *   along) at the next segment number, a conditional create too. The older writer's next
- *   segment PUT lands on a number the new writer took, fails with 412, and the older writer,
- *   finding a newer epoch, stops: every later request fails with a FencedError. If the older
- *   writer wins the number instead, the new one recovers again and fences the number after.
- * - **No skipped numbers.** A writer skips a segment number only after a failed PUT, and then
- *   checks the epoch before its next PUT; so once a newer epoch exists the older writer either
- *   stops or writes consecutive numbers, one of which the newer writer's fence takes.
+ * - **The fence.** Before it recovers, the new writer creates a fence segment (no records, no
+ *   link; format.md 4.1) at the first free segment number, trying the next number whenever the
+ *   older writer took one first. Then it recovers: every segment the older writer stored lies
+ *   below the fence, and recovery follows the fence to the highest intact segment below it.
+ * - **The older writer stops.** Its next segment PUT meets the fence (412 on a conditional
+ *   create, and the object there is not what it wrote); it finds a newer epoch and stops: every
+ *   later request fails with a FencedError.
+ * - **No skipped numbers.** A writer never skips a segment number: after a failed PUT it tries
+ *   the same number again (a conditional create; if the earlier PUT landed after all, it is
+ *   found there byte for byte). So all numbers below the fence are the older writer's, and its
+ *   next PUT is at the fence.
  *
  * All of this holds only where the endpoint honours conditional creates. That is probed at
  * startup, and the protection in force is stated plainly: without them a second writer on the
@@ -19,7 +22,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { S3Failure, type ObjectStore } from '../s3/objectStore.js';
-import { parseNumberedName } from './format.js';
+import { parseNumberedName, SEGMENT_DIR, segmentName } from './format.js';
+import { encodeSegment } from './segmentWriter.js';
 
 export const EPOCH_DIR = 'epoch/';
 
@@ -78,4 +82,24 @@ export async function claimEpoch(store: ObjectStore, prefix: string): Promise<nu
     await store.delete(epochName(prefix, old)).catch(() => undefined);
   }
   return epoch;
+}
+
+/**
+ * Writes a fence segment at the first free segment number (trying the next one while an older
+ * writer keeps taking them), before recovery reads the log: every segment the older writer
+ * stored is then below the fence, and its next PUT meets it. Resolves with the fence's number.
+ */
+export async function writeFence(store: ObjectStore, prefix: string): Promise<number> {
+  let number = 1;
+  for await (const o of store.list(prefix + SEGMENT_DIR)) number = Math.max(number, (parseNumberedName(prefix, SEGMENT_DIR, o.name) ?? 0) + 1);
+  for (let attempt = 0; ; attempt++, number++) {
+    const fence = encodeSegment(number, 'fence', []).body;
+    try {
+      await store.put(segmentName(prefix, number), fence, { ifNoneMatch: true });
+      return number;
+    } catch (err) {
+      if (!isPreconditionFailed(err)) throw err;
+      if (attempt >= 1000) throw new Error(`could not fence the previous writer of ${prefix || 'the bucket'}: it took 1000 segment numbers in a row`);
+    }
+  }
 }

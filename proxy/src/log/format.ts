@@ -30,6 +30,11 @@ export const RUN_BLOCK_ENTRY_BYTES = 12;
 
 export const SEGMENT_MAGIC = Buffer.from('HKVL', 'latin1');
 export const SEGMENT_HEADER_BYTES = 44;
+/**
+ * Segment header flag: a fence (fencing.ts), written by a new writer before it recovers. It holds
+ * no records and no link: its predecessor on the chain is the highest intact segment below it.
+ */
+export const SEGMENT_FLAG_FENCE = 1;
 
 export const CHECKPOINT_MAGIC = Buffer.from('HKVC', 'latin1');
 export const CHECKPOINT_HEADER_BYTES = 44;

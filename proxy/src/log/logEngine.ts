@@ -24,13 +24,13 @@ import { GarbageCollector, type GcOptions, type GcRunReport } from './gc.js';
 import { GroupCommit } from './groupCommit.js';
 import { KeyIndex, keyString, type IndexEntry } from './keyIndex.js';
 import { LatencyWindow } from './latency.js';
-import { claimEpoch, FencedError, isPreconditionFailed, newestEpoch, probeConditionalWrites, type ConditionalWrites } from './fencing.js';
+import { claimEpoch, FencedError, isPreconditionFailed, newestEpoch, probeConditionalWrites, writeFence, type ConditionalWrites } from './fencing.js';
 import { claimPrefix } from './marker.js';
 import { readChecked, type ReadCounters } from './objectReader.js';
 import { scanIndex } from './logScan.js';
 import { recover, type RecoveredState, type RecoveryReport } from './recovery.js';
 import { decodeRecordExact } from './segmentReader.js';
-import { encodeRecord, encodeSegment, type SegmentLink } from './segmentWriter.js';
+import { encodeRecord, encodeSegment, type EncodedSegment, type SegmentLink } from './segmentWriter.js';
 import { ValueCache } from './valueCache.js';
 
 export const LOG_ENGINE_NAME = 'log';
@@ -83,33 +83,29 @@ export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_SEGMENT_CAP_BYTES = 4 * 1024 * 1024;
 
 /**
- * Claims the prefix and a writer epoch, recovers, fences any older writer (fencing.ts), and
+ * Claims the prefix and a writer epoch, fences any older writer (fencing.ts), recovers, and
  * resolves with an engine ready for requests.
  */
 export async function openLogEngine(options: LogEngineOptions): Promise<LogEngine> {
   await claimPrefix(options.store, options.prefix, LOG_ENGINE_NAME, FORMAT_VERSION);
   const conditionalWrites = await probeConditionalWrites(options.store, options.prefix);
   const epoch = await claimEpoch(options.store, options.prefix);
-  for (let attempt = 1; ; attempt++) {
-    const state = await recover({
-      store: options.store,
-      prefix: options.prefix,
-      corruptRetries: options.corruptRetries ?? 3,
-      concurrency: options.recoveryConcurrency ?? 16,
-    });
-    const engine = new LogEngine(options, state, { epoch, conditionalWrites });
-    try {
-      await engine.fence();
-      return engine;
-    } catch (err) {
-      await engine.close().catch(() => undefined);
-      // An older writer took the number first: it is still writing. Recover what it wrote, and
-      // take the number after.
-      if (!isPreconditionFailed(err) || attempt >= 20) {
-        throw new Error(`could not fence the previous writer of this prefix: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-  }
+  // Without conditional creates a fence could overwrite an older writer's segment: none then.
+  if (conditionalWrites === 'honoured') await writeFence(options.store, options.prefix);
+  const state = await recover({
+    store: options.store,
+    prefix: options.prefix,
+    corruptRetries: options.corruptRetries ?? 3,
+    concurrency: options.recoveryConcurrency ?? 16,
+  });
+  return new LogEngine(options, state, { epoch, conditionalWrites });
+}
+
+/** A segment whose PUT failed: it may have landed, so its number is tried again, never skipped. */
+interface FailedSegment {
+  number: number;
+  segment: EncodedSegment;
+  batch: Pending[];
 }
 
 interface Pending {
@@ -144,8 +140,8 @@ export class LogEngine implements Engine {
   private closed = false;
   /** Why this writer stopped: a newer writer fenced it. */
   private fencedBy: string | undefined;
-  /** A segment PUT failed: check the epoch before the next one (no number skipped unchecked). */
-  private checkEpochFirst = false;
+  /** The last segment PUT, if it failed (fencing.ts: numbers are never skipped). */
+  private failed: FailedSegment | undefined;
   private readonly log: (line: string) => void;
   /** Writes accepted but not yet settled, per key (garbage collection must not copy over them). */
   private readonly pending = new Map<string, number>();
@@ -396,23 +392,6 @@ export class LogEngine implements Engine {
     return this.append(RecordType.Put, key, value, k, expect.seq);
   }
 
-  /**
-   * After recovery: a segment at the next number, so that an older writer still running fails
-   * its next segment PUT and stops (fencing.ts). Rejects with a 412 S3Failure if an older writer
-   * took the number first.
-   */
-  async fence(): Promise<void> {
-    const failures = this.counts.flushFailures;
-    try {
-      await this.commit.submit({ key: '', seq: 0, type: RecordType.Put, record: Buffer.alloc(0), seal: true }, 0);
-    } catch (err) {
-      throw err instanceof Error && err.cause !== undefined ? err.cause : err;
-    } finally {
-      // The fence is not a user write: its failure is not counted as one.
-      this.counts.flushFailures = failures;
-    }
-  }
-
   /** One line each on the protection against a second writer in force. */
   notices(): string[] {
     const { epoch, conditionalWrites } = this.writer;
@@ -481,33 +460,66 @@ export class LogEngine implements Engine {
   private async flush(items: Pending[]): Promise<void> {
     const batch = items.filter((p) => p.seal === undefined);
     if (this.fencedBy !== undefined) throw new FencedError(this.fencedBy);
-    if (this.checkEpochFirst) {
-      // The last segment number may have been skipped: make sure no newer writer exists before
-      // writing the next one (fencing.ts).
-      await this.checkFenced();
-      this.checkEpochFirst = false;
-    }
-    const number = this.nextSegment++;
-    const segment = encodeSegment(
-      number,
-      this.head,
-      batch.map((p) => p.record),
-    );
-    const started = performance.now();
-    try {
-      await this.store.put(segmentName(this.prefix, number), segment.body, { ifNoneMatch: true });
-    } catch (err) {
-      this.counts.flushFailures++;
-      this.counts.writesFailed += batch.length;
-      this.checkEpochFirst = true;
-      if (isPreconditionFailed(err) && this.writer.conditionalWrites === 'honoured') {
-        // Someone else created this segment: a newer writer's fence, unless the epoch says not.
-        await this.checkFenced();
+    for (;;) {
+      const number = this.nextSegment;
+      const segment = encodeSegment(
+        number,
+        this.head,
+        batch.map((p) => p.record),
+      );
+      const started = performance.now();
+      let outcome: 'stored' | 'earlier';
+      try {
+        outcome = await this.putSegment(number, segment.body);
+      } catch (err) {
+        this.counts.flushFailures++;
+        this.counts.writesFailed += batch.length;
+        if (!(err instanceof FencedError)) this.failed = { number, segment, batch };
+        const why = err instanceof Error ? err.message : String(err);
+        throw new Error(`segment ${number} with ${batch.length} writes may or may not have been stored: ${why}`, { cause: err });
       }
-      const why = err instanceof Error ? err.message : String(err);
-      throw new Error(`segment ${number} with ${batch.length} writes may or may not have been stored: ${why}`, { cause: err });
+      this.flushLatency.add(performance.now() - started);
+      if (outcome === 'earlier') {
+        // The earlier PUT of this number, reported failed, landed after all: its writes took
+        // effect (which "failed" allows). This batch goes to the next number.
+        const earlier = this.failed!;
+        this.failed = undefined;
+        this.applySegment(earlier.number, earlier.segment, earlier.batch);
+        continue;
+      }
+      this.failed = undefined;
+      this.applySegment(number, segment, batch);
+      return;
     }
-    this.flushLatency.add(performance.now() - started);
+  }
+
+  /**
+   * PUTs segment `number` as a conditional create. Resolves 'stored', or 'earlier' when the object
+   * there is the earlier failed PUT of this number. Rejects with the S3 failure, or with a
+   * FencedError when another writer holds the number (a newer writer's fence).
+   */
+  private async putSegment(number: number, body: Buffer): Promise<'stored' | 'earlier'> {
+    const name = segmentName(this.prefix, number);
+    try {
+      await this.store.put(name, body, { ifNoneMatch: true });
+      return 'stored';
+    } catch (err) {
+      if (!isPreconditionFailed(err)) throw err;
+      const stored = await this.store.get(name);
+      if (stored?.equals(body)) return 'stored'; // our own PUT, retried after its response was lost
+      if (this.failed?.number === number && stored?.equals(this.failed.segment.body)) return 'earlier';
+      await this.checkFenced();
+      if (this.fencedBy === undefined) {
+        this.fencedBy = `stopped: segment ${number} was written by another writer of this prefix (epoch ${this.writer.epoch} is still the newest)`;
+        this.log(`hermitkv-proxy: ${this.fencedBy}`);
+      }
+      throw new FencedError(this.fencedBy);
+    }
+  }
+
+  /** A durable segment: the new head; its records go into the index and cache. */
+  private applySegment(number: number, segment: EncodedSegment, batch: Pending[]): void {
+    this.nextSegment = number + 1;
     this.head = { number, headerCrc: segment.headerCrc };
     batch.forEach((p, i) => {
       const keyLength = Buffer.byteLength(p.key, 'latin1');
@@ -518,7 +530,7 @@ export class LogEngine implements Engine {
       else if (p.type === RecordType.Put) this.cache.set(p.key, p.seq, ownCopy(p.record.subarray(RECORD_HEADER_BYTES + keyLength)));
       else this.cache.delete(p.key);
     });
-    if (batch.length > 0) this.lastSeq = batch[batch.length - 1]!.seq;
+    if (batch.length > 0) this.lastSeq = Math.max(this.lastSeq, batch[batch.length - 1]!.seq);
     this.counts.segmentsWritten++;
     this.counts.recordsWritten += batch.length;
     this.counts.maxRecordsPerSegment = Math.max(this.counts.maxRecordsPerSegment, batch.length);

@@ -157,6 +157,20 @@ export async function recover(options: RecoveryOptions): Promise<RecoveredState>
     for (;;) {
       chain.push(seg);
       const { prevNumber, prevHeaderCrc, number } = seg.header;
+      if (seg.header.fence) {
+        // A fence follows the highest intact segment below it; below that only torn ones (a
+        // writer's PUT cut short) may lie.
+        let below: ReadSegment | undefined;
+        for (let n = number - 1; n > base.number && below === undefined; n--) {
+          const s = segments.get(n);
+          if (s === undefined) continue;
+          if (!isDamaged(s)) below = s;
+          else if (!s.torn) throw new CorruptionError(`segment ${n} below fence ${number} is damaged (${s.reason}); refusing to guess whether it was acknowledged`);
+        }
+        if (below === undefined) break; // the fence follows the base
+        seg = below;
+        continue;
+      }
       if (prevNumber === base.number) {
         if (prevHeaderCrc !== base.headerCrc) {
           throw new CorruptionError(`segment ${number} links to ${describe(base.number)} with CRC ${hex(prevHeaderCrc)}, but that has CRC ${hex(base.headerCrc)}`);

@@ -11,6 +11,7 @@ import {
   readU64,
   RECORD_HEADER_BYTES,
   RecordType,
+  SEGMENT_FLAG_FENCE,
   SEGMENT_HEADER_BYTES,
   SEGMENT_MAGIC,
   TruncatedError,
@@ -23,6 +24,8 @@ export interface SegmentHeader {
   recordCount: number;
   recordsLength: number;
   headerCrc: number;
+  /** A fence (format.ts SEGMENT_FLAG_FENCE): no records, no link. */
+  fence: boolean;
 }
 
 export interface DecodedRecord {
@@ -75,14 +78,18 @@ function decodeHeader(body: Buffer, expectedNumber: number): SegmentHeader {
   if (crc32(body.subarray(0, 40)) !== headerCrc) throw new CorruptionError(`${what}: header checksum mismatch`);
   const version = body.readUInt8(4);
   if (version !== FORMAT_VERSION) throw new CorruptionError(`${what}: format version ${version} is not ${FORMAT_VERSION}`);
-  if (body.readUInt8(5) !== 0 || body.readUInt16LE(6) !== 0) throw new CorruptionError(`${what}: reserved header bytes are not zero`);
+  const flags = body.readUInt8(5);
+  if ((flags !== 0 && flags !== SEGMENT_FLAG_FENCE) || body.readUInt16LE(6) !== 0) throw new CorruptionError(`${what}: unknown flags or reserved header bytes are not zero`);
+  const fence = flags === SEGMENT_FLAG_FENCE;
   const number = readU64(body, 8, `${what}: segment number`);
   if (number !== expectedNumber) throw new CorruptionError(`${what}: header says it is segment ${number}`);
   const prevNumber = readU64(body, 16, `${what}: previous segment`);
   if (prevNumber >= number) throw new CorruptionError(`${what}: previous segment ${prevNumber} is not before it`);
   const prevHeaderCrc = body.readUInt32LE(24);
   if (prevNumber === 0 && prevHeaderCrc !== 0) throw new CorruptionError(`${what}: link CRC set without a previous segment`);
-  return { number, prevNumber, prevHeaderCrc, recordCount: body.readUInt32LE(28), recordsLength: body.readUInt32LE(32), headerCrc };
+  const recordCount = body.readUInt32LE(28);
+  if (fence && (prevNumber !== 0 || recordCount !== 0)) throw new CorruptionError(`${what}: a fence with a link or records`);
+  return { number, prevNumber, prevHeaderCrc, recordCount, recordsLength: body.readUInt32LE(32), headerCrc, fence };
 }
 
 /** Decodes the record starting at offset within buf (which may hold more after it). */

@@ -5,7 +5,7 @@
  * segment is the header followed by the records of one group commit, in append order.
  */
 import { crc32 } from 'node:zlib';
-import { FORMAT_VERSION, RECORD_HEADER_BYTES, RecordType, SEGMENT_HEADER_BYTES, SEGMENT_MAGIC, writeU64 } from './format.js';
+import { FORMAT_VERSION, RECORD_HEADER_BYTES, RecordType, SEGMENT_FLAG_FENCE, SEGMENT_HEADER_BYTES, SEGMENT_MAGIC, writeU64 } from './format.js';
 
 /** One record: CRC, sequence number, type, key length, value length, key, value. */
 export function encodeRecord(seq: number, type: RecordType, key: Buffer, value: Buffer): Buffer {
@@ -36,7 +36,10 @@ export interface EncodedSegment {
   offsets: number[];
 }
 
-export function encodeSegment(number: number, prev: SegmentLink, records: readonly Buffer[]): EncodedSegment {
+/** prev: the chain head this segment follows, or 'fence' for a fence (no records, no link). */
+export function encodeSegment(number: number, prev: SegmentLink | 'fence', records: readonly Buffer[]): EncodedSegment {
+  if (prev === 'fence' && records.length > 0) throw new RangeError('a fence segment holds no records');
+  const link = prev === 'fence' ? { number: 0, headerCrc: 0 } : prev;
   let recordsLength = 0;
   for (const r of records) recordsLength += r.length;
   if (SEGMENT_HEADER_BYTES + recordsLength > 0xffffffff) throw new RangeError('segment larger than 4 GiB');
@@ -50,11 +53,11 @@ export function encodeSegment(number: number, prev: SegmentLink, records: readon
   }
   SEGMENT_MAGIC.copy(body, 0);
   body.writeUInt8(FORMAT_VERSION, 4);
-  body.writeUInt8(0, 5);
+  body.writeUInt8(prev === 'fence' ? SEGMENT_FLAG_FENCE : 0, 5);
   body.writeUInt16LE(0, 6);
   writeU64(body, 8, number);
-  writeU64(body, 16, prev.number);
-  body.writeUInt32LE(prev.headerCrc, 24);
+  writeU64(body, 16, link.number);
+  body.writeUInt32LE(link.headerCrc, 24);
   body.writeUInt32LE(records.length, 28);
   body.writeUInt32LE(recordsLength, 32);
   body.writeUInt32LE(crc32(body.subarray(SEGMENT_HEADER_BYTES)), 36);
