@@ -401,13 +401,16 @@ int main(int argc, char **argv)
     for (int i = 0; i < nkeys; i++)
         if (nmodel == 0 || strcmp(model[nmodel - 1].key, model[i].key) != 0)
             model[nmodel++] = model[i];
+    double t0 = now_ms();
     write_phase(0);
     write_phase(1);
     int live = 0;
     for (int i = 0; i < nmodel; i++)
         live += model[i].live;
-    printf("model: %d keys, %d live\n", nmodel, live);
+    double t1 = now_ms();
+    printf("model: %d keys, %d live, written in %d ms\n", nmodel, live, (int)(t1 - t0));
     check_ranges(nranges);
+    printf("scans checked in %d ms\n", (int)(now_ms() - t1));
     printf("%ld passed, %ld failed\n", passed, failed);
     return failed ? 1 : 0;
 }
