@@ -20,6 +20,13 @@ export const ABI = {
   HKV_OP_PUT: 1,
   HKV_OP_GET: 2,
   HKV_OP_DELETE: 3,
+  HKV_OP_SCAN: 4,
+
+  HKV_SCAN_F_END: 1,
+  HKV_SCAN_F_AFTER: 2,
+  HKV_SCAN_MORE: 1,
+  HKV_SCAN_MIN_BATCH: 5136,
+  HKV_SCAN_MAX_BATCH: 65536,
 
   HKV_STATUS_OK: 0,
   HKV_STATUS_NOT_FOUND: 1,
@@ -56,12 +63,21 @@ export const ABI = {
   HKV_DESC_OFF_AUX_LEN: 36,
   HKV_DESC_OFF_FLAGS: 40,
   HKV_DESC_OFF_THREAD: 44,
+
+  HKV_SCAN_BATCH_SIZE: 8,
+  HKV_SCAN_BATCH_OFF_COUNT: 0,
+  HKV_SCAN_BATCH_OFF_FLAGS: 4,
+
+  HKV_SCAN_ENTRY_SIZE: 8,
+  HKV_SCAN_ENTRY_OFF_KEY_LEN: 0,
+  HKV_SCAN_ENTRY_OFF_VALUE_LEN: 4,
 } as const;
 
-export type KvOp = typeof ABI.HKV_OP_PUT | typeof ABI.HKV_OP_GET | typeof ABI.HKV_OP_DELETE;
+export type KvOp = typeof ABI.HKV_OP_PUT | typeof ABI.HKV_OP_GET | typeof ABI.HKV_OP_DELETE | typeof ABI.HKV_OP_SCAN;
 
 export const OP_NAMES: Readonly<Record<KvOp, string>> = {
   [ABI.HKV_OP_PUT]: 'put',
   [ABI.HKV_OP_GET]: 'get',
   [ABI.HKV_OP_DELETE]: 'delete',
+  [ABI.HKV_OP_SCAN]: 'scan',
 };

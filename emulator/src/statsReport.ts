@@ -7,7 +7,7 @@ export async function formatStats(result: RunResult, link: ProxyLink): Promise<s
   const lines = [
     'hermitkv stats:',
     `  hypercalls      write ${result.hypercalls.write}, exit ${result.hypercalls.exit}, cmdsize ${result.hypercalls.cmdsize}, cmdval ${result.hypercalls.cmdval}`,
-    `  kv requests     put ${kv.requests.put}, get ${kv.requests.get}, delete ${kv.requests.delete}`,
+    `  kv requests     put ${kv.requests.put}, get ${kv.requests.get}, delete ${kv.requests.delete}, scan ${kv.requests.scan} (${kv.scanKeys} keys)`,
     `  kv completions  ${Object.entries(kv.statuses).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`,
     `  rejected        ${kv.rejected + result.rejectedHypercalls} (kv ${kv.rejected}, other hypercalls ${result.rejectedHypercalls}); busy ${kv.busy}`,
     `  in flight (max) ${kv.maxInFlight}`,

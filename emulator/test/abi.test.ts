@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { ABI } from '../src/abi.js';
+import * as wire from '../../proxy/src/ipc/scanWire.js';
 
 const HEADER = 'guest-c/include/hermitkv/abi.h';
 
@@ -42,6 +43,35 @@ describe('hypercall ABI', () => {
       expect(off % 4).toBe(0);
       expect(off + 4).toBeLessThanOrEqual(ABI.HKV_DESC_SIZE);
     }
+  });
+
+  it('describes SCAN batches exactly as the proxy packs them (the hypervisor copies them verbatim)', () => {
+    expect({
+      flagEnd: wire.SCAN_F_END,
+      flagAfter: wire.SCAN_F_AFTER,
+      more: wire.SCAN_MORE,
+      minBatch: wire.SCAN_MIN_BATCH,
+      maxBatch: wire.SCAN_MAX_BATCH,
+      header: wire.SCAN_BATCH_HEADER,
+      entryHeader: wire.SCAN_ENTRY_HEADER,
+    }).toEqual({
+      flagEnd: ABI.HKV_SCAN_F_END,
+      flagAfter: ABI.HKV_SCAN_F_AFTER,
+      more: ABI.HKV_SCAN_MORE,
+      minBatch: ABI.HKV_SCAN_MIN_BATCH,
+      maxBatch: ABI.HKV_SCAN_MAX_BATCH,
+      header: ABI.HKV_SCAN_BATCH_SIZE,
+      entryHeader: ABI.HKV_SCAN_ENTRY_SIZE,
+    });
+    // The field offsets the guest reads, on a batch the proxy wrote.
+    const w = new wire.ScanBatchWriter(wire.SCAN_MIN_BATCH);
+    w.add(Buffer.from('key'), Buffer.from('value'));
+    const batch = w.finish(true);
+    expect(batch.readUInt32LE(ABI.HKV_SCAN_BATCH_OFF_COUNT)).toBe(1);
+    expect(batch.readUInt32LE(ABI.HKV_SCAN_BATCH_OFF_FLAGS)).toBe(ABI.HKV_SCAN_MORE);
+    expect(batch.readUInt32LE(ABI.HKV_SCAN_BATCH_SIZE + ABI.HKV_SCAN_ENTRY_OFF_KEY_LEN)).toBe(3);
+    expect(batch.readUInt32LE(ABI.HKV_SCAN_BATCH_SIZE + ABI.HKV_SCAN_ENTRY_OFF_VALUE_LEN)).toBe(5);
+    expect(batch.length).toBe(ABI.HKV_SCAN_BATCH_SIZE + ABI.HKV_SCAN_ENTRY_SIZE + 8); // 3 + 5, padded to 4
   });
 
   it('compiles: the header’s static asserts hold for the real C structs', () => {

@@ -25,6 +25,7 @@ interface Desc {
   valAddr?: number;
   valLen?: number;
   auxAddr?: number;
+  auxLen?: number;
   flags?: number;
   thread?: number;
 }
@@ -44,7 +45,7 @@ function place(bytes: Buffer, d: Desc, at = DESC): void {
   put(ABI.HKV_DESC_OFF_STATUS, 0);
   put(ABI.HKV_DESC_OFF_RESULT_LEN, 0);
   put(ABI.HKV_DESC_OFF_AUX_ADDR, d.auxAddr ?? 0);
-  put(ABI.HKV_DESC_OFF_AUX_LEN, 0);
+  put(ABI.HKV_DESC_OFF_AUX_LEN, d.auxLen ?? 0);
   put(ABI.HKV_DESC_OFF_FLAGS, d.flags ?? 0);
   put(ABI.HKV_DESC_OFF_THREAD, d.thread ?? 0);
 }
@@ -107,6 +108,41 @@ describe('KV descriptor validation', () => {
     expect(parseDescriptor(memory, RAM - 8).kind).toBe('unreadable');
     expect(parseDescriptor(memory, 0xfffffff0).kind).toBe('unreadable');
     expect(parseDescriptor(memory, DESC + 2).kind).toBe('unreadable');
+  });
+
+  // SCAN: the start key in key, the end key in aux (with HKV_SCAN_F_END), the batch buffer in val.
+  const BATCH = 0x210000;
+  const scan = (d: Desc): Desc => ({ op: ABI.HKV_OP_SCAN, valAddr: BATCH, valLen: ABI.HKV_SCAN_MIN_BATCH, ...d });
+
+  it('accepts a scan and copies its end key at submit', () => {
+    const { result, bytes } = parse(scan({ flags: ABI.HKV_SCAN_F_END | ABI.HKV_SCAN_F_AFTER, auxAddr: VAL, auxLen: 5 }));
+    expect(result.kind).toBe('ok');
+    if (result.kind !== 'ok') return;
+    bytes.write('XXXXX', VAL);
+    expect(result.request.scan).toEqual({ end: Buffer.from('hello'), after: true });
+    expect(result.request.key.toString()).toBe('abc');
+    expect(result.request).toMatchObject({ bufAddr: BATCH, bufCapacity: ABI.HKV_SCAN_MIN_BATCH });
+    const open = parse(scan({ valLen: ABI.HKV_SCAN_MAX_BATCH })).result;
+    expect(open.kind === 'ok' && open.request.scan).toEqual({ end: undefined, after: false });
+    const emptyEnd = parse(scan({ flags: ABI.HKV_SCAN_F_END, auxAddr: 0, auxLen: 0 })).result;
+    expect(emptyEnd.kind === 'ok' && emptyEnd.request.scan?.end).toEqual(Buffer.alloc(0));
+  });
+
+  it.each([
+    ['an end key at a bad address', scan({ flags: ABI.HKV_SCAN_F_END, auxAddr: 0xfffffff0, auxLen: 32 })],
+    ['an end key in the VGA hole', scan({ flags: ABI.HKV_SCAN_F_END, auxAddr: 0xa0000, auxLen: 4 })],
+    ['an end key of 1025 bytes', scan({ flags: ABI.HKV_SCAN_F_END, auxAddr: KEY, auxLen: 1025 })],
+    ['aux fields without HKV_SCAN_F_END', scan({ auxAddr: KEY, auxLen: 3 })],
+    ['unknown scan flags', scan({ flags: 4 })],
+    ['a batch buffer past RAM', scan({ valAddr: RAM - 4096 })],
+    ['a batch buffer wrapping past 4 GiB', scan({ valAddr: 0xffffff00 })],
+    ['a batch buffer overlapping the descriptor', scan({ valAddr: DESC - 64 })],
+    ['a batch capacity below the minimum', scan({ valLen: ABI.HKV_SCAN_MIN_BATCH - 1 })],
+    ['a batch capacity above the maximum', scan({ valLen: ABI.HKV_SCAN_MAX_BATCH + 1 })],
+    ['a start key of 1025 bytes', scan({ keyLen: 1025 })],
+    ['a start key past RAM', scan({ keyAddr: RAM - 1, keyLen: 2 })],
+  ])('refuses a scan with %s', (_name, d) => {
+    expect(parse(d).result).toMatchObject({ kind: 'invalid', descAddr: DESC, tag: 7 });
   });
 
   it('accepts a get with a zero-capacity buffer (the size query)', () => {

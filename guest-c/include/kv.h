@@ -21,6 +21,24 @@
  * A stored value is never empty (length 0 means delete), so 0 from get always means >= 1 byte.
  * Both calls block the calling thread until the host completes the request; other threads (and
  * interrupts) run meanwhile.
+ *
+ * scan (range scans, issue 5): calls fn(key, value, value_len, arg) for every live key k with
+ *   start <= k < end, in ascending unsigned-byte order (strcmp order, bytes 0x80..0xff after
+ *   0x01..0x7f), with its newest value; end == NULL means no upper bound, and deleted keys are
+ *   not visited. key is NUL-terminated; value (1..4096 bytes, not NUL-terminated, no particular
+ *   alignment) and key are valid only during the call. fn returning non-zero stops the scan.
+ *   Returns the number of keys visited (fn calls, the stopping one included), or -1 on an
+ *   invalid argument (NULL start or fn, start or end longer than 1024 bytes) without contacting
+ *   the host, or -1 when the store fails (out of memory, an I/O error; fn may have been called
+ *   for a prefix of the range by then).
+ *   Memory is bounded whatever the range: the range streams through one guest buffer (16 KiB,
+ *   from malloc) a batch at a time, each batch a request to the host that resumes after the
+ *   previous batch's last key. fn may call put/get/scan itself (a put or delete of a key not
+ *   yet visited is seen, or not, depending on whether its batch was already read).
+ *   Guarantee: every put/delete that returned before scan was called is reflected; writes
+ *   concurrent with the scan (other threads) are seen or not, each key on its own: a scan is not
+ *   a snapshot. Keys stored through the raw device (<hermitkv/kvdev.h>) that contain NUL bytes
+ *   are visited with key cut at the first NUL.
  */
 #ifndef _HKV_KV_H
 #define _HKV_KV_H
@@ -29,5 +47,8 @@
 
 int put(char *key, void *value, size_t value_len);
 int get(char *key, void *value, size_t *value_len);
+
+typedef int (*kv_scan_fn)(const char *key, const void *value, size_t value_len, void *arg);
+int scan(const char *start, const char *end, kv_scan_fn fn, void *arg);
 
 #endif

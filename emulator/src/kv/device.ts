@@ -6,12 +6,13 @@
  * retries after a completion, nothing is dropped), and the request is relayed to the proxy.
  * Completion: the result goes into guest memory (GET bytes, result_len, then status), the tag is
  * queued on HKV_PORT_KV_COMPLETION and the IRQ line pulsed. Only live requests are ever written
- * back, and only to their own descriptor's result fields and GET buffer.
+ * back, and only to their own descriptor's result fields and GET or SCAN batch buffer.
  */
 import { ABI, OP_NAMES, type KvOp } from '../abi.js';
 import type { GuestMemory } from '../machine/guestMemory.js';
 import type { V86Machine } from '../machine/v86Machine.js';
-import { WireOp, WireStatus } from '../../../proxy/src/ipc/protocol.js';
+import { ProtocolError, WireOp, WireStatus } from '../../../proxy/src/ipc/protocol.js';
+import { decodeScanBatch, encodeScanParams } from '../../../proxy/src/ipc/scanWire.js';
 import type { ProxyReply } from '../ipc/proxyClient.js';
 import { parseDescriptor, type KvRequest } from './request.js';
 import { KvStats } from './stats.js';
@@ -52,6 +53,7 @@ const WIRE_OP: Readonly<Record<KvOp, WireOp>> = {
   [ABI.HKV_OP_PUT]: WireOp.Put,
   [ABI.HKV_OP_GET]: WireOp.Get,
   [ABI.HKV_OP_DELETE]: WireOp.Delete,
+  [ABI.HKV_OP_SCAN]: WireOp.Scan,
 };
 
 export class KvDevice {
@@ -119,7 +121,9 @@ export class KvDevice {
   private relay(req: KvRequest, submittedAt: number): void {
     const pending: Live = { descAddr: req.descAddr, tag: req.tag, submittedAt, relayedAt: performance.now(), request: req };
     this.stats.noteRequest(req.op, req.key.length, req.value.length);
-    this.backend.request(WIRE_OP[req.op], req.key, req.value).then(
+    // A SCAN carries its parameters (batch capacity, end key, resume flag) as the wire value.
+    const value = req.scan === undefined ? req.value : encodeScanParams({ capacity: req.bufCapacity, after: req.scan.after, end: req.scan.end });
+    this.backend.request(WIRE_OP[req.op], req.key, value).then(
       (reply) => this.answer(pending, req, reply),
       (err: unknown) => this.answer(pending, req, { kind: 'unavailable', reason: String(err) }),
     );
@@ -134,6 +138,7 @@ export class KvDevice {
     const { status, value } = reply.response;
     switch (status) {
       case WireStatus.Ok:
+        if (req.op === ABI.HKV_OP_SCAN) return this.answerScan(live, req, value);
         if (req.op !== ABI.HKV_OP_GET) return this.finish(live, ABI.HKV_STATUS_OK);
         if (value.length > req.bufCapacity) return this.finish(live, ABI.HKV_STATUS_TOO_SMALL, value.length);
         this.stats.bytesToGuest += value.length;
@@ -151,6 +156,25 @@ export class KvDevice {
     }
   }
 
+  /**
+   * A scan batch goes into the guest's batch buffer only when it fits and is well formed, so a
+   * faulty proxy cannot make the guest read past its buffer or misparse it.
+   */
+  private answerScan(live: Live, req: KvRequest, batch: Buffer): void {
+    let entries: number;
+    try {
+      if (batch.length > req.bufCapacity) throw new ProtocolError(`scan batch of ${batch.length} bytes exceeds the guest's ${req.bufCapacity}`);
+      entries = decodeScanBatch(batch).entries.length;
+    } catch (err) {
+      this.stats.ioErrors++;
+      this.events.problem(`kv: scan answered with a bad batch: ${err instanceof Error ? err.message : String(err)}`);
+      return this.finish(live, ABI.HKV_STATUS_IO_ERROR);
+    }
+    this.stats.scanKeys += entries;
+    this.stats.bytesToGuest += batch.length;
+    return this.finish(live, ABI.HKV_STATUS_OK, batch.length, { addr: req.bufAddr, data: batch });
+  }
+
   private readonly pulse = (): void => {
     this.pulseQueued = false;
     if (!this.stopped) this.machine.pulseIrq(ABI.HKV_KV_IRQ);
@@ -166,7 +190,7 @@ export class KvDevice {
     this.inFlight--;
     if (this.stopped) return;
     try {
-      if (payload) this.memory.write(payload.addr, payload.data, 'get buffer');
+      if (payload) this.memory.write(payload.addr, payload.data, 'result buffer');
       this.memory.writeU32(live.descAddr + ABI.HKV_DESC_OFF_RESULT_LEN, resultLen);
       this.memory.writeI32(live.descAddr + ABI.HKV_DESC_OFF_STATUS, status);
     } catch (err) {

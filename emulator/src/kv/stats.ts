@@ -2,7 +2,9 @@
 import { ABI, OP_NAMES, type KvOp } from '../abi.js';
 
 export class KvStats {
-  readonly requests: Record<string, number> = { put: 0, get: 0, delete: 0 };
+  readonly requests: Record<string, number> = { put: 0, get: 0, delete: 0, scan: 0 };
+  /** Entries of the scan batches written into the guest. */
+  scanKeys = 0;
   readonly statuses: Record<string, number> = {};
   /** Descriptors refused by validation (unreadable or invalid) or by the proxy. */
   rejected = 0;

@@ -5,7 +5,8 @@
  * key appears as its length and a short hash.
  *
  * Fields: t (µs since the run started, at submit), seq, thread (guest thread id), op, key_len,
- * key_hash, value_len, status, queue_us (submit → relayed to the proxy), service_us (relayed →
+ * key_hash (SCAN: of the start key), value_len (PUT: value bytes; GET: result length; SCAN:
+ * batch bytes), status, queue_us (submit → relayed to the proxy), service_us (relayed →
  * completed), done_us (µs since start at completion); key (hex) only with --trace-keys.
  *
  * The last line of a complete run is `{"proxy_stats": {...}}`: the proxy's counters at the end
@@ -13,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { OP_NAMES } from '../abi.js';
+import { ABI, OP_NAMES } from '../abi.js';
 import type { CompletedRequest } from '../kv/device.js';
 import { statusName } from '../kv/stats.js';
 
@@ -57,7 +58,8 @@ export class TraceWriter {
       op: OP_NAMES[request.op],
       key_len: request.key.length,
       key_hash: keyHash(request.key),
-      value_len: request.op === 2 ? done.resultLen : request.value.length,
+      // GET: the value's length; SCAN: the batch's bytes (start key as key_len/key_hash).
+      value_len: request.op === ABI.HKV_OP_GET || request.op === ABI.HKV_OP_SCAN ? done.resultLen : request.value.length,
       status: statusName(done.status),
       queue_us: micros(done.relayedAt - done.submittedAt),
       service_us: micros(done.completedAt - done.relayedAt),

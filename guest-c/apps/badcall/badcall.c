@@ -14,6 +14,8 @@ static int passed, failed;
 static char key[] = "badcall/victim";
 static char value[4097] = "untouched";
 static char buf[4097];
+static uint32_t scanbuf[HKV_SCAN_MIN_BATCH / 4 + 1];
+static char longend[1025];
 
 static void expect(int ok, const char *name, int status)
 {
@@ -43,6 +45,22 @@ static struct hkv_desc base_get(void)
     d.op = HKV_OP_GET;
     d.val_addr = (uint32_t)(uintptr_t)buf;
     d.val_len = 16;
+    return d;
+}
+
+/* A valid SCAN of [key, key + "\x01") into scanbuf. */
+static struct hkv_desc base_scan(void)
+{
+    static char end[sizeof key + 1];
+    struct hkv_desc d = base_put();
+    memcpy(end, key, sizeof key);
+    end[sizeof key - 1] = 1;
+    d.op = HKV_OP_SCAN;
+    d.val_addr = (uint32_t)(uintptr_t)scanbuf;
+    d.val_len = HKV_SCAN_MIN_BATCH;
+    d.flags = HKV_SCAN_F_END;
+    d.aux_addr = (uint32_t)(uintptr_t)end;
+    d.aux_len = (uint32_t)sizeof key;
     return d;
 }
 
@@ -87,6 +105,43 @@ static void hostile(void)
     invalid("non-zero aux_addr on PUT", d);
     d = base_put(), d.aux_len = 4;
     invalid("non-zero aux_len on PUT", d);
+
+    d = base_scan(), d.aux_addr = BEYOND_RAM;
+    invalid("SCAN end key beyond RAM", d);
+    d = base_scan(), d.aux_addr = 0xFFFFFFF0u;
+    invalid("SCAN end key wrapping past 4 GiB", d);
+    d = base_scan(), d.aux_addr = (uint32_t)(uintptr_t)longend, d.aux_len = 1025;
+    invalid("SCAN end key of 1025 bytes", d);
+    d = base_scan(), d.flags = 0;
+    invalid("SCAN aux without HKV_SCAN_F_END", d);
+    d = base_scan(), d.flags |= 4;
+    invalid("SCAN unknown flag", d);
+    d = base_scan(), d.val_addr = BEYOND_RAM;
+    invalid("SCAN batch buffer beyond RAM", d);
+    d = base_scan(), d.val_addr = 0xFFFFF000u;
+    invalid("SCAN batch buffer wrapping past 4 GiB", d);
+    d = base_scan(), d.val_addr = 0x9F000u;
+    invalid("SCAN batch buffer crossing the VGA hole", d);
+    d = base_scan(), d.val_len = HKV_SCAN_MIN_BATCH - 1;
+    invalid("SCAN batch capacity below the minimum", d);
+    d = base_scan(), d.val_len = HKV_SCAN_MAX_BATCH + 1;
+    invalid("SCAN batch capacity above the maximum", d);
+}
+
+/* A valid raw SCAN: the victim key and nothing past the batch's own bytes is written. */
+static void raw_scan(void)
+{
+    memset(scanbuf, 0xAA, sizeof scanbuf);
+    struct hkv_desc d = base_scan();
+    int s = hkv_submit(&d);
+    uint32_t len = ((volatile struct hkv_desc *)&d)->result_len;
+    const uint8_t *b = (const uint8_t *)scanbuf;
+    uint32_t want = HKV_SCAN_BATCH_SIZE + HKV_SCAN_ENTRY_SIZE + ((sizeof key - 1 + 4 + 3) & ~3u);
+    expect(s == HKV_STATUS_OK && len == want && scanbuf[0] == 1 && scanbuf[1] == 0, "raw SCAN of the victim key", s);
+    int untouched = 1;
+    for (uint32_t i = len; i < sizeof scanbuf; i++)
+        untouched &= b[i] == 0xAA;
+    expect(untouched, "raw SCAN writes nothing past its batch", s);
 }
 
 /* GET straight over the descriptor itself: the host may refuse or comply, but must complete. */
@@ -118,6 +173,7 @@ int main(void)
     int r = put(key, "good", 4);
     expect(r == 0, "put the victim key", r);
     hostile();
+    raw_scan();
     wild_pointers();
     size_t len = sizeof buf;
     r = get(key, buf, &len);

@@ -99,6 +99,7 @@ static struct hkv_desc malformed_desc(void)
     if (rules & 64) d.aux_addr = next() | 1u;
     if (rules & 128) d.aux_len = next() | 1u;
     if (d.op == HKV_OP_DELETE) d.op = 0; /* DELETE with val_len 0 and clean fields would be valid */
+    if (d.op == HKV_OP_SCAN) d.op = 0;   /* SCAN with a large val_len and clean fields would be too */
     return d;
 }
 

@@ -37,6 +37,30 @@
 #define HKV_OP_PUT 1    /* store value (val_addr, val_len) under key; val_len 0 deletes */
 #define HKV_OP_GET 2    /* copy the value into (val_addr, capacity val_len) */
 #define HKV_OP_DELETE 3 /* remove key (val_len must be 0); deleting an absent key succeeds */
+#define HKV_OP_SCAN 4   /* one batch of a range scan into (val_addr, capacity val_len): below */
+
+/*
+ * ---- Range scans (HKV_OP_SCAN) ----------------------------------------------------------------
+ * A scan is a loop of SCAN requests, each answered with one batch of the range's live keys in
+ * ascending unsigned-byte order with their newest values. Descriptor fields:
+ *   key_addr/key_len  the start key (inclusive; exclusive with HKV_SCAN_F_AFTER)
+ *   aux_addr/aux_len  the end key (exclusive), only with HKV_SCAN_F_END; otherwise both 0 and
+ *                     the range has no upper bound. 0..HKV_MAX_KEY_LEN bytes.
+ *   val_addr/val_len  the batch buffer and its capacity, HKV_SCAN_MIN_BATCH..HKV_SCAN_MAX_BATCH
+ *                     (room for the header and one entry of the largest key and value, so every
+ *                     batch makes progress)
+ *   flags             HKV_SCAN_F_* bits
+ *   result_len        host-written: bytes of the batch, header included
+ * The batch: a struct hkv_scan_batch, then `count` entries back to back, each a struct
+ * hkv_scan_entry, key_len key bytes, value_len value bytes, then zero padding to a multiple of 4.
+ * HKV_SCAN_MORE in the batch's flags: keys may follow the last entry; resume with that key as the
+ * start and HKV_SCAN_F_AFTER. Without it the range is exhausted.
+ */
+#define HKV_SCAN_F_END 1      /* aux holds the end key */
+#define HKV_SCAN_F_AFTER 2    /* the start key itself is excluded (resuming after it) */
+#define HKV_SCAN_MORE 1       /* hkv_scan_batch.flags: the batch stopped before the range ended */
+#define HKV_SCAN_MIN_BATCH 5136 /* header + entry header + HKV_MAX_KEY_LEN + HKV_MAX_VALUE_LEN */
+#define HKV_SCAN_MAX_BATCH 65536
 
 /* ---- Status codes the host writes into hkv_desc.status ------------------------------------- */
 #define HKV_STATUS_OK 0
@@ -83,7 +107,8 @@ struct hkv_cmdval {
  * HKV_PORT_KV_SUBMIT. The guest fills in op..val_len; the host copies the descriptor at submit
  * (later guest writes to it are ignored), writes status (PENDING or BUSY) before the outl
  * returns, and on completion writes result_len, then status, then posts tag on the completion
- * port and pulses HKV_KV_IRQ. For GET the value bytes go to val_addr before status is written.
+ * port and pulses HKV_KV_IRQ. For GET the value bytes, for SCAN the batch, go to val_addr before
+ * status is written.
  * The host never writes anywhere else. A descriptor that is not 4-byte aligned or not wholly in
  * guest RAM cannot be answered at all: the host ignores it and counts it as rejected.
  */
@@ -92,13 +117,14 @@ struct hkv_desc {
     uint32_t tag;        /* guest's request id, returned by the completion port */
     uint32_t key_addr;   /* key bytes (no NUL needed) */
     uint32_t key_len;    /* 0..HKV_MAX_KEY_LEN */
-    uint32_t val_addr;   /* PUT: value bytes; GET: buffer */
-    uint32_t val_len;    /* PUT: value length; GET: buffer capacity; 0..HKV_MAX_VALUE_LEN */
+    uint32_t val_addr;   /* PUT: value bytes; GET, SCAN: buffer */
+    uint32_t val_len;    /* PUT: value length; GET: buffer capacity, 0..HKV_MAX_VALUE_LEN;
+                            SCAN: batch capacity, HKV_SCAN_MIN_BATCH..HKV_SCAN_MAX_BATCH */
     int32_t status;      /* host-written: HKV_STATUS_* */
-    uint32_t result_len; /* host-written: GET value length (or length needed) */
-    uint32_t aux_addr;   /* reserved for range scans: end key; must be 0 for PUT/GET/DELETE */
+    uint32_t result_len; /* host-written: GET value length (or length needed); SCAN batch bytes */
+    uint32_t aux_addr;   /* SCAN with HKV_SCAN_F_END: end key; otherwise must be 0 */
     uint32_t aux_len;
-    uint32_t flags;      /* reserved, must be 0 */
+    uint32_t flags;      /* SCAN: HKV_SCAN_F_*; must be 0 for the other ops */
     uint32_t thread;     /* submitting guest thread's id: informational, for host traces */
 };
 #define HKV_DESC_SIZE 48
@@ -114,6 +140,24 @@ struct hkv_desc {
 #define HKV_DESC_OFF_AUX_LEN 36
 #define HKV_DESC_OFF_FLAGS 40
 #define HKV_DESC_OFF_THREAD 44
+
+/* The head of a SCAN batch (at val_addr). */
+struct hkv_scan_batch {
+    uint32_t count; /* entries that follow */
+    uint32_t flags; /* HKV_SCAN_MORE */
+};
+#define HKV_SCAN_BATCH_SIZE 8
+#define HKV_SCAN_BATCH_OFF_COUNT 0
+#define HKV_SCAN_BATCH_OFF_FLAGS 4
+
+/* One entry of a SCAN batch; key and value bytes follow, then padding to a multiple of 4. */
+struct hkv_scan_entry {
+    uint32_t key_len;
+    uint32_t value_len;
+};
+#define HKV_SCAN_ENTRY_SIZE 8
+#define HKV_SCAN_ENTRY_OFF_KEY_LEN 0
+#define HKV_SCAN_ENTRY_OFF_VALUE_LEN 4
 
 #define HKV_ABI_CHECK_(type, field, off) \
     _Static_assert(__builtin_offsetof(struct type, field) == (off), #type "." #field)
@@ -140,6 +184,14 @@ HKV_ABI_CHECK_(hkv_desc, aux_len, HKV_DESC_OFF_AUX_LEN);
 HKV_ABI_CHECK_(hkv_desc, flags, HKV_DESC_OFF_FLAGS);
 HKV_ABI_CHECK_(hkv_desc, thread, HKV_DESC_OFF_THREAD);
 _Static_assert(sizeof(struct hkv_desc) == HKV_DESC_SIZE, "hkv_desc size");
+HKV_ABI_CHECK_(hkv_scan_batch, count, HKV_SCAN_BATCH_OFF_COUNT);
+HKV_ABI_CHECK_(hkv_scan_batch, flags, HKV_SCAN_BATCH_OFF_FLAGS);
+_Static_assert(sizeof(struct hkv_scan_batch) == HKV_SCAN_BATCH_SIZE, "hkv_scan_batch size");
+HKV_ABI_CHECK_(hkv_scan_entry, key_len, HKV_SCAN_ENTRY_OFF_KEY_LEN);
+HKV_ABI_CHECK_(hkv_scan_entry, value_len, HKV_SCAN_ENTRY_OFF_VALUE_LEN);
+_Static_assert(sizeof(struct hkv_scan_entry) == HKV_SCAN_ENTRY_SIZE, "hkv_scan_entry size");
+_Static_assert(HKV_SCAN_MIN_BATCH == HKV_SCAN_BATCH_SIZE + HKV_SCAN_ENTRY_SIZE + HKV_MAX_KEY_LEN + HKV_MAX_VALUE_LEN,
+               "a minimal batch holds the largest entry");
 #undef HKV_ABI_CHECK_
 
 #endif

@@ -5,12 +5,12 @@
  * proxy.
  */
 import { openLogEngine } from '../log/logEngine.js';
-import { claimPrefix } from '../log/marker.js';
 import type { ObjectStore } from '../s3/objectStore.js';
 import { BROKEN_ENGINE_ENV, BrokenEngine } from './brokenEngine.js';
 import type { Engine } from './engine.js';
 import { MemoryEngine } from './memoryEngine.js';
 import { ObjectEngine } from './objectEngine.js';
+import { claimObjectPrefix } from './objectPrefix.js';
 
 export interface EngineContext {
   store: ObjectStore;
@@ -57,8 +57,9 @@ const ENGINES: ReadonlyMap<string, EngineEntry> = new Map<string, EngineEntry>([
     {
       usesS3: true,
       create: async ({ store, prefix }) => {
-        // Mark the prefix as the object engine's, so that a log engine never misreads it.
-        await claimPrefix(store, prefix, 'object');
+        // Mark the prefix as the object engine's (format 2), so that a log engine never misreads
+        // it; a format-1 prefix is refused (objectPrefix.ts).
+        await claimObjectPrefix(store, prefix);
         return new ObjectEngine({ store, prefix });
       },
     },

@@ -1,7 +1,8 @@
 /**
  * Concurrency control for the IPC server: requests run concurrently, except that requests for
  * the same key run one after another in arrival order (a put followed by a get of the same key
- * must see the put), and at most `max` engine operations run at once.
+ * must see the put), and at most `max` engine operations run at once. A range operation (a scan
+ * batch) first waits for every request on a key in its range that arrived before it.
  */
 
 /** One promise chain per key; a key's entry disappears when its chain runs dry. */
@@ -21,6 +22,17 @@ export class KeyedSerializer {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     });
     return result;
+  }
+
+  /**
+   * Runs task once every request already queued or running on a key for which inRange is true
+   * has finished (whatever its outcome). The task does not join any key's chain: requests that
+   * arrive after it do not wait for it, and may or may not be seen by it.
+   */
+  async runAfter<T>(inRange: (key: string) => boolean, task: () => Promise<T>): Promise<T> {
+    const earlier = [...this.tails].filter(([key]) => inRange(key)).map(([, tail]) => tail);
+    if (earlier.length > 0) await Promise.all(earlier);
+    return task();
   }
 
   /** Keys with work queued or running. */

@@ -11,6 +11,8 @@
  * Response: u32 len | u32 id | u8 status | u8 flags(0) | u16 reserved(0) | u32 valueLen
  *           | value bytes
  *
+ * SCAN's value holds its parameters and its response's value one batch of entries (scanWire.ts).
+ *
  * The decoder is strict: the peer may be any local process, so a frame that breaks a rule is
  * reported as an error, never guessed at.
  */
@@ -19,6 +21,8 @@ export enum WireOp {
   Put = 1,
   Get = 2,
   Delete = 3,
+  /** One batch of a range scan: key = start key, value = parameters, response = batch (scanWire.ts). */
+  Scan = 4,
   /** The proxy's statistics as a UTF-8 JSON object in the response value. */
   Stats = 16,
 }
@@ -55,7 +59,7 @@ export interface WireResponse {
 
 export class ProtocolError extends Error {}
 
-const KNOWN_OPS = new Set<number>([WireOp.Put, WireOp.Get, WireOp.Delete, WireOp.Stats]);
+const KNOWN_OPS = new Set<number>([WireOp.Put, WireOp.Get, WireOp.Delete, WireOp.Scan, WireOp.Stats]);
 const KNOWN_STATUSES = new Set<number>([WireStatus.Ok, WireStatus.NotFound, WireStatus.Invalid, WireStatus.IoError]);
 
 export function encodeRequest(req: WireRequest): Buffer {
@@ -98,7 +102,7 @@ export function decodeRequest(body: Buffer): WireRequest {
   if (keyLen > MAX_KEY_BYTES) throw new ProtocolError(`key of ${keyLen} bytes exceeds ${MAX_KEY_BYTES}`);
   if (valueLen > MAX_VALUE_BYTES) throw new ProtocolError(`value of ${valueLen} bytes exceeds ${MAX_VALUE_BYTES}`);
   if (REQUEST_HEADER + keyLen + valueLen !== body.length) throw new ProtocolError('request lengths do not add up to the frame length');
-  if (op !== WireOp.Put && valueLen !== 0) throw new ProtocolError('only put carries a value');
+  if (op !== WireOp.Put && op !== WireOp.Scan && valueLen !== 0) throw new ProtocolError('only put and scan carry a value');
   const key = Buffer.from(body.subarray(REQUEST_HEADER, REQUEST_HEADER + keyLen));
   const value = Buffer.from(body.subarray(REQUEST_HEADER + keyLen));
   return { id, op: op as WireOp, key, value };

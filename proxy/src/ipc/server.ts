@@ -7,7 +7,9 @@
  *   back unchanged (utf8 would corrupt binary keys and values).
  * - Many requests are in flight per connection; responses carry the request id and go out as
  *   soon as each finishes, in any order. Requests for one key still run in arrival order
- *   (ordering.ts), and at most maxInflight engine operations run at once.
+ *   (ordering.ts), and at most maxInflight engine operations run at once. A SCAN batch first
+ *   waits for the requests on keys in its range that arrived before it, so it sees every write
+ *   the guest issued before the batch (and every write that completed before the scan began).
  * - The peer may be any local process of this user: a frame that breaks the protocol closes
  *   that connection only (one log line); nothing a client sends can crash the server.
  */
@@ -17,7 +19,9 @@ import { IPCModule } from 'node-ipc';
 import type { Engine } from '../engine/engine.js';
 import { StartupError } from '../startupError.js';
 import { KeyedSerializer, Limiter } from './ordering.js';
-import { FrameReader, WireOp, WireStatus, decodeRequest, encodeResponse, type WireRequest } from './protocol.js';
+import { FrameReader, ProtocolError, WireOp, WireStatus, decodeRequest, encodeResponse, type WireRequest } from './protocol.js';
+import { ScanUnsupportedError, inScanRange, readScanBatch } from './scanRequest.js';
+import { decodeScanParams, type ScanParams } from './scanWire.js';
 import { socketIsLive } from './socketPath.js';
 
 export interface IpcServerOptions {
@@ -45,7 +49,7 @@ interface Connection {
 /** A connection with this many unanswered requests stops being read until it drains to half. */
 const MAX_PENDING_PER_CONNECTION = 4096;
 
-const COUNTERS = ['connections', 'requests', 'put', 'get', 'delete', 'stats', 'ok', 'notFound', 'ioErrors', 'droppedClients', 'maxInflight'] as const;
+const COUNTERS = ['connections', 'requests', 'put', 'get', 'delete', 'scan', 'scanKeys', 'stats', 'ok', 'notFound', 'ioErrors', 'droppedClients', 'maxInflight'] as const;
 type Counter = (typeof COUNTERS)[number];
 
 export class IpcServer {
@@ -149,19 +153,45 @@ export class IpcServer {
     }
     this.inflight++;
     this.counts.maxInflight = Math.max(this.counts.maxInflight, this.inflight);
+    void this.ordered(req).then(({ status, value }) => {
+      conn.pending--;
+      if (conn.paused && conn.pending <= MAX_PENDING_PER_CONNECTION / 2) {
+        conn.paused = false;
+        conn.socket.resume();
+      }
+      this.respond(conn, req.id, status, value);
+      this.inflight--;
+      if (this.inflight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    });
+  }
+
+  /** Runs req in its place: after earlier requests on its key (a scan: on any key of its range). */
+  private ordered(req: WireRequest): Promise<{ status: WireStatus; value: Buffer }> {
+    if (req.op === WireOp.Scan) {
+      let params: ScanParams;
+      try {
+        params = decodeScanParams(req.value);
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) throw err;
+        return Promise.resolve(this.result(WireStatus.Invalid, Buffer.from(err.message, 'utf8')));
+      }
+      return this.order.runAfter(inScanRange(req.key, params.end), () => this.limiter.run(() => this.scan(req.key, params)));
+    }
     // latin1 maps each byte to one character: a cheap, exact map key for binary keys.
-    void this.order
-      .run(req.key.toString('latin1'), () => this.limiter.run(() => this.execute(req)))
-      .then(({ status, value }) => {
-        conn.pending--;
-        if (conn.paused && conn.pending <= MAX_PENDING_PER_CONNECTION / 2) {
-          conn.paused = false;
-          conn.socket.resume();
-        }
-        this.respond(conn, req.id, status, value);
-        this.inflight--;
-        if (this.inflight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
-      });
+    return this.order.run(req.key.toString('latin1'), () => this.limiter.run(() => this.execute(req)));
+  }
+
+  /** One batch of a range scan (scanRequest.ts); never rejects. */
+  private async scan(start: Buffer, params: ScanParams): Promise<{ status: WireStatus; value: Buffer }> {
+    this.counts.scan++;
+    try {
+      const batch = await readScanBatch(this.options.engine, start, params);
+      this.counts.scanKeys += batch.readUInt32LE(0);
+      return this.result(WireStatus.Ok, batch);
+    } catch (err) {
+      if (err instanceof ScanUnsupportedError) return this.result(WireStatus.Invalid, Buffer.from(err.message, 'utf8'));
+      return this.result(WireStatus.IoError, Buffer.from(oneLine(err), 'utf8'));
+    }
   }
 
   /** Runs one request on the engine; never rejects (failures become IoError responses). */

@@ -25,7 +25,7 @@ export const MARKER_NAME = 'ENGINE';
  * written by that engine (the object engine wrote no marker before markers existed).
  */
 const ENGINE_NAMESPACES: Readonly<Record<string, readonly string[]>> = {
-  object: ['o/'],
+  object: ['o/', 'k/'], // format 1 named objects o/<hash>, format 2 k/<hex key>
   log: ['log/', 'ckpt/'],
 };
 

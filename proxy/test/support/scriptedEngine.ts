@@ -4,7 +4,7 @@
  * the order in which writes were applied and how many operations ran at once.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Engine } from '../../src/engine/engine.js';
+import type { Engine, ScanVisitor } from '../../src/engine/engine.js';
 
 export class ScriptedEngine implements Engine {
   readonly name = 'scripted';
@@ -56,6 +56,19 @@ export class ScriptedEngine implements Engine {
     return this.step(key, () => {
       this.data.delete(key.toString('latin1'));
     });
+  }
+
+  /** Scans what has been applied so far (it does not wait for held keys). */
+  async scan(start: Buffer, end: Buffer | undefined, visit: ScanVisitor): Promise<number> {
+    const from = start.toString('latin1');
+    const to = end?.toString('latin1');
+    const keys = [...this.data.keys()].filter((k) => k >= from && (to === undefined || k < to)).sort();
+    let visited = 0;
+    for (const k of keys) {
+      visited++;
+      if ((await visit(Buffer.from(k, 'latin1'), this.data.get(k)!)) === false) break;
+    }
+    return visited;
   }
 
   stats(): Record<string, number> {
