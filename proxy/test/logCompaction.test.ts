@@ -5,53 +5,16 @@
  * after reopening from S3 alone; the runs themselves decoded and checked (sorted, non-
  * overlapping, readable by key range through their own block index).
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { rmSync } from 'node:fs';
+import { describe, expect, test } from '@jest/globals';
 import type { CompactionStep } from '../src/log/compaction.js';
 import { parseNumberedName, RUN_DIR, runName, SEGMENT_HEADER_BYTES } from '../src/log/format.js';
-import { openLogEngine, type LogEngine, type LogEngineOptions } from '../src/log/logEngine.js';
+import type { LogEngine } from '../src/log/logEngine.js';
 import { decodeRun, readRunRange } from '../src/log/runReader.js';
-import { EMBEDDED_CREDENTIALS, EMBEDDED_REGION } from '../src/s3/config.js';
-import { startEmbeddedEndpoint, type EmbeddedEndpoint } from '../src/s3/embeddedEndpoint.js';
-import { ObjectStore } from '../src/s3/objectStore.js';
-import { tempDir, uniquePrefix } from './support/env.js';
+import { uniquePrefix } from './support/env.js';
+import { useLogHarness } from './support/logHarness.js';
 import { b, engineScan, expectModel, modelScan, randomLoad, type Model } from './support/logModel.js';
 
-const BUCKET = 'hermitkv-compaction';
-let dataDir: string;
-let endpoint: EmbeddedEndpoint;
-const stores: ObjectStore[] = [];
-const engines: LogEngine[] = [];
-
-beforeAll(async () => {
-  dataDir = tempDir('logcompaction');
-  endpoint = await startEmbeddedEndpoint({ dataDir });
-  await newStore().ensureBucket();
-});
-
-afterAll(async () => {
-  for (const e of engines) await e.close().catch(() => undefined);
-  for (const s of stores) s.close();
-  await endpoint?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-function newStore(): ObjectStore {
-  const store = new ObjectStore({ bucket: BUCKET, endpoint: endpoint.url, region: EMBEDDED_REGION, forcePathStyle: true, credentials: EMBEDDED_CREDENTIALS });
-  stores.push(store);
-  return store;
-}
-
-async function open(prefix: string, options: Partial<LogEngineOptions> = {}): Promise<LogEngine> {
-  const engine = await openLogEngine({ store: newStore(), prefix, segmentCapBytes: 8 * 1024, ...options });
-  engines.push(engine);
-  return engine;
-}
-
-/** Like a SIGKILL for the engine: dropped without close. */
-function abandon(engine: LogEngine): void {
-  engines.splice(engines.indexOf(engine), 1);
-}
+const { newStore, open, abandon } = useLogHarness('hermitkv-compaction', { segmentCapBytes: 8 * 1024 });
 
 /** Where the index points: how many keys live in segments and in runs. */
 function locations(engine: LogEngine): { inSegments: number; inRuns: number } {

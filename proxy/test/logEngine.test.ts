@@ -3,54 +3,18 @@
  * uses its own prefix; "reopen" means a fresh ObjectStore and engine on the same prefix, which
  * sees only what is in S3.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { rmSync } from 'node:fs';
+import { describe, expect, test } from '@jest/globals';
 import { ObjectEngine } from '../src/engine/objectEngine.js';
 import { CorruptionError, segmentName } from '../src/log/format.js';
-import { openLogEngine, type LogEngine, type LogEngineOptions } from '../src/log/logEngine.js';
 import { claimPrefix, PrefixClaimError } from '../src/log/marker.js';
 import { decodeSegment } from '../src/log/segmentReader.js';
 import { EMBEDDED_CREDENTIALS, EMBEDDED_REGION } from '../src/s3/config.js';
-import { startEmbeddedEndpoint, type EmbeddedEndpoint } from '../src/s3/embeddedEndpoint.js';
 import { ObjectStore, S3Failure, type PutOptions } from '../src/s3/objectStore.js';
-import { tempDir, uniquePrefix } from './support/env.js';
+import { uniquePrefix } from './support/env.js';
+import { useLogHarness } from './support/logHarness.js';
 
 const BUCKET = 'hermitkv-test';
-let dataDir: string;
-let endpoint: EmbeddedEndpoint;
-const stores: ObjectStore[] = [];
-const engines: LogEngine[] = [];
-
-beforeAll(async () => {
-  dataDir = tempDir('logengine');
-  endpoint = await startEmbeddedEndpoint({ dataDir });
-  await newStore().ensureBucket();
-});
-
-afterAll(async () => {
-  for (const e of engines) await e.close().catch(() => undefined);
-  for (const s of stores) s.close();
-  await endpoint?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-function newStore(): ObjectStore {
-  const store = new ObjectStore({ bucket: BUCKET, endpoint: endpoint.url, region: EMBEDDED_REGION, forcePathStyle: true, credentials: EMBEDDED_CREDENTIALS });
-  stores.push(store);
-  return store;
-}
-
-/** A fresh engine (and store) on prefix, as a restarted proxy would open it. */
-async function open(prefix: string, options: Partial<LogEngineOptions> = {}, store = newStore()): Promise<LogEngine> {
-  const engine = await openLogEngine({ store, prefix, ...options });
-  engines.push(engine);
-  return engine;
-}
-
-/** Like a SIGKILL for the engine: it is simply dropped (no close, no final checkpoint). */
-function abandon(engine: LogEngine): void {
-  engines.splice(engines.indexOf(engine), 1);
-}
+const { url, newStore, open, abandon, track } = useLogHarness(BUCKET);
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 
@@ -242,8 +206,8 @@ describe('log engine', () => {
 
   test('a failed segment PUT fails exactly its writes; if it landed after all, its number is not skipped and its writes take effect', async () => {
     const prefix = uniquePrefix('log-fail');
-    const store = new FlakyStore({ bucket: BUCKET, endpoint: endpoint.url, region: EMBEDDED_REGION, forcePathStyle: true, credentials: EMBEDDED_CREDENTIALS });
-    stores.push(store);
+    const store = new FlakyStore({ bucket: BUCKET, endpoint: url(), region: EMBEDDED_REGION, forcePathStyle: true, credentials: EMBEDDED_CREDENTIALS });
+    track(store);
     const engine = await open(prefix, { checkpointOnClose: false }, store);
     await engine.put(b('k'), b('v1'));
     store.failAfterLanding = 1;

@@ -5,52 +5,15 @@
  * when a run stops after each of its steps (what a crash there leaves) and the prefix is
  * reopened from S3 alone.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { rmSync } from 'node:fs';
+import { describe, expect, test } from '@jest/globals';
 import { MemoryEngine } from '../src/engine/memoryEngine.js';
 import type { GcStep } from '../src/log/gc.js';
-import { openLogEngine, type LogEngine, type LogEngineOptions } from '../src/log/logEngine.js';
-import { EMBEDDED_CREDENTIALS, EMBEDDED_REGION } from '../src/s3/config.js';
-import { startEmbeddedEndpoint, type EmbeddedEndpoint } from '../src/s3/embeddedEndpoint.js';
-import { ObjectStore } from '../src/s3/objectStore.js';
-import { tempDir, uniquePrefix } from './support/env.js';
+import type { LogEngine } from '../src/log/logEngine.js';
+import { uniquePrefix } from './support/env.js';
+import { useLogHarness } from './support/logHarness.js';
 import { b, engineScan, expectModel, modelScan, randomLoad, storedBytes, type Model } from './support/logModel.js';
 
-const BUCKET = 'hermitkv-gc';
-let dataDir: string;
-let endpoint: EmbeddedEndpoint;
-const stores: ObjectStore[] = [];
-const engines: LogEngine[] = [];
-
-beforeAll(async () => {
-  dataDir = tempDir('loggc');
-  endpoint = await startEmbeddedEndpoint({ dataDir });
-  await newStore().ensureBucket();
-});
-
-afterAll(async () => {
-  for (const e of engines) await e.close().catch(() => undefined);
-  for (const s of stores) s.close();
-  await endpoint?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-function newStore(): ObjectStore {
-  const store = new ObjectStore({ bucket: BUCKET, endpoint: endpoint.url, region: EMBEDDED_REGION, forcePathStyle: true, credentials: EMBEDDED_CREDENTIALS });
-  stores.push(store);
-  return store;
-}
-
-async function open(prefix: string, options: Partial<LogEngineOptions> = {}): Promise<LogEngine> {
-  const engine = await openLogEngine({ store: newStore(), prefix, ...options });
-  engines.push(engine);
-  return engine;
-}
-
-/** Like a SIGKILL for the engine: dropped without close (no final checkpoint, no more requests). */
-function abandon(engine: LogEngine): void {
-  engines.splice(engines.indexOf(engine), 1);
-}
+const { newStore, open, abandon } = useLogHarness('hermitkv-gc');
 
 describe('range scan', () => {
   test('matches a model after random puts, overwrites and deletes, across reopen, with early stop', async () => {

@@ -4,21 +4,13 @@
  */
 import { expect } from '@jest/globals';
 import type { LogEngine } from '../../src/log/logEngine.js';
+import { seededRandom } from '../../src/s3/latencyModel.js';
 import type { ObjectStore } from '../../src/s3/objectStore.js';
 
 export const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 
 /** A deterministic pseudo-random generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = seededRandom;
 
 export type Model = Map<string, Buffer>;
 
