@@ -10,10 +10,15 @@ export class MemoryEngine implements Engine {
   // latin1 maps every byte to one UTF-16 unit: a lossless, cheap Map key for arbitrary bytes.
   private readonly data = new Map<string, Buffer>();
   private counts = { puts: 0, gets: 0, deletes: 0 };
+  // The keys in order, built by the first scan after the key set changed: a scan streams in
+  // batches, each a new call, and re-sorting every key per batch made a full scan quadratic.
+  private sortedKeys: string[] | undefined;
 
   async put(key: Buffer, value: Buffer): Promise<void> {
     this.counts.puts++;
-    this.data.set(key.toString('latin1'), Buffer.from(value));
+    const k = key.toString('latin1');
+    if (!this.data.has(k)) this.sortedKeys = undefined;
+    this.data.set(k, Buffer.from(value));
   }
 
   async get(key: Buffer): Promise<Buffer | undefined> {
@@ -23,18 +28,22 @@ export class MemoryEngine implements Engine {
 
   async delete(key: Buffer): Promise<void> {
     this.counts.deletes++;
-    this.data.delete(key.toString('latin1'));
+    if (this.data.delete(key.toString('latin1'))) this.sortedKeys = undefined;
   }
 
-  /** Collects and sorts the keys in range (latin1 string order is unsigned byte order). */
+  /** Visits the keys in range in order (latin1 string order is unsigned byte order). */
   async scan(start: Buffer, end: Buffer | undefined, visit: ScanVisitor): Promise<number> {
     const from = start.toString('latin1');
     const to = end?.toString('latin1');
-    const keys = [...this.data.keys()].filter((k) => k >= from && (to === undefined || k < to)).sort();
+    this.sortedKeys ??= [...this.data.keys()].sort();
+    // Keep this scan's own view: a write during an await below may drop the shared one.
+    const keys = this.sortedKeys;
     let visited = 0;
-    for (const k of keys) {
+    for (let i = lowerBound(keys, from); i < keys.length; i++) {
+      const k = keys[i]!;
+      if (to !== undefined && k >= to) break;
       const value = this.data.get(k);
-      if (value === undefined) continue;
+      if (value === undefined) continue; // deleted after the view was taken
       visited++;
       if ((await visit(Buffer.from(k, 'latin1'), Buffer.from(value))) === false) break;
     }
@@ -48,4 +57,16 @@ export class MemoryEngine implements Engine {
   async close(): Promise<void> {
     this.data.clear();
   }
+}
+
+/** The index of the first key >= `key` in sorted `keys`. */
+function lowerBound(keys: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
