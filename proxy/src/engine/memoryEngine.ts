@@ -3,6 +3,7 @@
  * the proxy stops) and exists to measure the device channel alone — guest, hypervisor and IPC —
  * without S3 in the path.
  */
+import { lowerBound } from '../log/keyIndex.js';
 import type { Engine, ScanVisitor } from './engine.js';
 
 export class MemoryEngine implements Engine {
@@ -59,14 +60,3 @@ export class MemoryEngine implements Engine {
   }
 }
 
-/** The index of the first key >= `key` in sorted `keys`. */
-function lowerBound(keys: readonly string[], key: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keys[mid]! < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
