@@ -25,7 +25,9 @@ export interface ConfigResult {
   ops: number;
   gets: number;
   puts: number;
+  /** The timed phase on the guest's clock, and on the host's (from kvbench's two marks). */
   seconds: number;
+  hostSeconds: number;
   opsPerSecond: number;
   /** Guest-measured (clock_gettime in the guest, around each call), nearest rank. */
   latencyMs: { getP50: number; getP99: number; putP50: number; putP99: number };
@@ -65,6 +67,7 @@ export function configResult(run: RawRun): ConfigResult {
     gets: k.gets ?? 0,
     puts: k.puts ?? 0,
     seconds: k.seconds,
+    hostSeconds: round(run.hostSeconds, 3),
     opsPerSecond: k.ops_per_s,
     latencyMs: { getP50: ms(k.get_p50_us), getP99: ms(k.get_p99_us), putP50: ms(k.put_p50_us), putP99: ms(k.put_p99_us) },
     getCdfMs: cdfMs(k, 'get_cdf_us'),

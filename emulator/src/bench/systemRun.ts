@@ -40,6 +40,8 @@ export interface RawRun {
   kvbench: KvbenchResult;
   /** S3 requests the proxy made during the timed phase. */
   s3: S3Counts;
+  /** The timed phase on the host's clock (between the two marks): a check on the guest's. */
+  hostSeconds: number;
   /** The whole configuration: proxy and endpoint start, boot, preload, warm-up, run, stop. */
   wallSeconds: number;
 }
@@ -56,9 +58,13 @@ export async function runConfig(config: BenchConfig, index: number, settings: Ru
   ];
   const link = await connectProxy({ ownProxy: true, proxyArgs, log: settings.log });
   const marks: Array<Record<string, unknown> | undefined> = [];
+  const markTimes: number[] = [];
   const total = config.threads * (config.opsPerThread + config.warmupPerThread) + (config.preload ? config.keys : 0);
   settings.progress.begin(configLabel(config), total);
-  const backend = markingBackend(link.backend, async () => void marks.push(await link.proxyStats()), () => settings.progress.tick());
+  const backend = markingBackend(link.backend, async () => {
+    markTimes.push(performance.now());
+    marks.push(await link.proxyStats());
+  }, () => settings.progress.tick());
   let kvbench: KvbenchResult;
   try {
     const args = [
@@ -78,7 +84,7 @@ export async function runConfig(config: BenchConfig, index: number, settings: Ru
   }
   if (marks.length !== 2) throw new Error(`${configLabel(config)}: expected 2 phase marks from kvbench, saw ${marks.length}`);
   const s3 = countersBetween(marks[0], marks[1]);
-  return { config, kvbench, s3, wallSeconds: (performance.now() - started) / 1000 };
+  return { config, kvbench, s3, hostSeconds: (markTimes[1]! - markTimes[0]!) / 1000, wallSeconds: (performance.now() - started) / 1000 };
 }
 
 /**
