@@ -152,7 +152,7 @@ export function s3RequestsChart(result: SystemBenchResult): string {
     y: { kind: 'linear', label: 'S3 requests per operation' },
     series: s3Engines.map((engine) => ({ name: engine, color: ENGINE_COLOR[engine], values: labels.map((_, i) => at(engine, i)?.s3RequestsPerOp ?? 0) })),
     valueLabel: (v) => (v === 0 ? '0' : String(Number(v.toPrecision(2)))),
-    width: 1000,
+    width: 1200,
   });
 }
 
@@ -160,8 +160,9 @@ export function costChart(result: SystemBenchResult): string {
   const { labels, at } = s3Points(result);
   const s3Engines = engines(result).filter((e) => e !== 'memory');
   const tiers = [
-    { key: 's3Standard' as const, name: result.prices.s3Standard.name },
-    { key: 's3ExpressOneZone' as const, name: result.prices.s3ExpressOneZone.name },
+    // Short names: the legend sits beside the plot.
+    { key: 's3Standard' as const, name: 'Standard' },
+    { key: 's3ExpressOneZone' as const, name: 'Express 1Z' },
   ];
   let color = 0;
   return barChart({
@@ -174,7 +175,7 @@ export function costChart(result: SystemBenchResult): string {
       s3Engines.map((engine) => ({ name: `${engine}, ${tier.name}`, color: PALETTE[color++ % PALETTE.length]!, values: labels.map((_, i) => at(engine, i)?.dollarsPerMillionOps[tier.key] ?? 0) })),
     ),
     valueLabel: (v) => (v >= 1 ? v.toFixed(2) : String(Number(v.toPrecision(2)))),
-    width: 1100,
+    width: 1200,
   });
 }
 
