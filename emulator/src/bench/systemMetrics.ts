@@ -45,6 +45,8 @@ export interface ConfigResult {
   dollarsPerMillionOps: { s3Standard: number; s3ExpressOneZone: number };
   errors: number;
   wallSeconds: number;
+  /** With --rounds N: every round's ops/s (the fields above are the median round's). */
+  opsPerSecondRounds?: number[];
 }
 
 export const RESULT_CDF_LEVELS = CDF_LEVELS;

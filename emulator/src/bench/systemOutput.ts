@@ -28,7 +28,7 @@ export interface SystemBenchResult {
   machine: MachineFacts & { loadAverage1mAfter: number };
   versions: Record<string, string>;
   /** The sweeps and their settings (systemMatrix.ts explains the design). */
-  matrix: MatrixOptions & { base: BenchPoint; design: string; quick: boolean };
+  matrix: MatrixOptions & { base: BenchPoint; design: string; quick: boolean; rounds: number };
   latencyModel: (LatencyModelOptions & { description: string }) | null;
   endpoint: string;
   prices: PriceTable;
