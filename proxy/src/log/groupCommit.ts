@@ -38,6 +38,8 @@ export class GroupCommit<T> {
   /** Writes the last flush released, and how long it took: what gathering waits for, and how long. */
   private released = 0;
   private lastFlushMs = 0;
+  /** Gathering waits begun, for statistics and tests. */
+  private gatherWaits = 0;
   /** Ends the current gathering wait early; undefined when not gathering. */
   private gathered: (() => void) | undefined;
 
@@ -60,6 +62,11 @@ export class GroupCommit<T> {
   /** Items waiting for a flush (not counting the one in flight). */
   get queued(): number {
     return this.queue.length;
+  }
+
+  /** How many flushes waited to gather (see the header). */
+  get gathers(): number {
+    return this.gatherWaits;
   }
 
   /** Resolves once everything submitted so far has been flushed (or has failed). */
@@ -94,6 +101,7 @@ export class GroupCommit<T> {
   private gather(): Promise<void> {
     const ms = Math.min(GATHER_MAX_MS, this.lastFlushMs / 2);
     if (this.enoughQueued() || ms < 0.1) return Promise.resolve();
+    this.gatherWaits++;
     return new Promise<void>((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
