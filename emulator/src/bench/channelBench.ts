@@ -41,6 +41,12 @@ export interface KvbenchResult {
   put_p50_us: number;
   put_p99_us: number;
   errors: number;
+  /** Timed gets and puts, and the latency CDF at cdf_permille (kvbench from issue 6 on). */
+  gets?: number;
+  puts?: number;
+  cdf_permille?: number[];
+  get_cdf_us?: number[];
+  put_cdf_us?: number[];
 }
 
 export interface ChannelBenchOptions {
@@ -105,7 +111,7 @@ export function inProcessBackend(): KvBackend {
 }
 
 /** One kvbench guest run against `backend`; resolves with its KVBENCH line. */
-export async function runKvbench(kernel: Uint8Array, backend: KvBackend, args: string[], log: (line: string) => void): Promise<KvbenchResult> {
+export async function runKvbench(kernel: Uint8Array, backend: KvBackend, args: string[], log: (line: string) => void, timeoutMs = 120_000): Promise<KvbenchResult> {
   let out = '';
   const result = await runGuest({
     kernel,
@@ -116,7 +122,7 @@ export async function runKvbench(kernel: Uint8Array, backend: KvBackend, args: s
       out += bytes.toString('utf8');
     },
     log,
-    timeoutMs: 120_000,
+    timeoutMs,
   });
   const line = /^KVBENCH (\{.*\})$/m.exec(out)?.[1];
   if (result.exitStatus !== 0 || line === undefined) {

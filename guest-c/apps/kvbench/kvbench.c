@@ -4,6 +4,7 @@
  *
  *   kvbench [-t threads] [-n ops per thread] [-s value size] [-r read percent 0..100]
  *           [-k keyspace] [-p prefix] [-w warm-up ops per thread] [--preload | --no-preload]
+ *           [--mark]
  *   defaults: -t 16 -n 1000 -s 64 -r 90 -k 1000 -w 0, prefix "kvbench/<clock>", preload on.
  *
  * The keyspace is written first (all threads sharing the work, --preload, the default) so that
@@ -13,7 +14,15 @@
  * it, and a short run (16 threads x 600 ops) otherwise measures mostly that warm-up. Percentiles are nearest-rank over
  * all samples. The last lines are a human summary and one machine-readable line:
  *   KVBENCH {"threads":..,"ops":..,"value_size":..,"read_pct":..,"seconds":..,"ops_per_s":..,
- *            "get_p50_us":..,"get_p99_us":..,"put_p50_us":..,"put_p99_us":..,"errors":..}
+ *            "get_p50_us":..,"get_p99_us":..,"put_p50_us":..,"put_p99_us":..,"errors":..,
+ *            "gets":..,"puts":..,"cdf_permille":[..],"get_cdf_us":[..],"put_cdf_us":[..]}
+ * where the *_cdf_us arrays hold the latency at each level of cdf_permille (nearest rank, level 0
+ * is the minimum and 1000 the maximum): enough to draw a CDF without shipping every sample.
+ *
+ * --mark brackets the timed phase with a get of MARK_START just before the clock starts and of
+ * MARK_END just after it stops (both from main, while no other op is in flight). A host that
+ * watches for those keys (the system benchmark) reads the proxy's S3 counters there, so that
+ * S3 requests per op cover exactly the timed ops; anywhere else they are two gets of absent keys.
  */
 #include <kv.h>
 #include <pthread.h>
@@ -24,7 +33,16 @@
 #include <time.h>
 
 static int nthreads = 16, nops = 1000, vsize = 64, read_pct = 90, keyspace = 1000, preload = 1, warmup;
+static int mark;
 static char prefix[128];
+
+/* The phase markers of --mark; \x7f keeps them outside every key kvbench itself writes. */
+#define MARK_START "\x7fkvbench:mark:start"
+#define MARK_END "\x7fkvbench:mark:end"
+
+/* The CDF levels of the KVBENCH line, in permille (those of proxy/src/bench/plot/cdf.ts). */
+static const int cdf_permille[] = {0, 10, 50, 100, 200, 300, 400, 500, 600, 700, 800, 900, 950, 970, 990, 995, 999, 1000};
+#define NCDF ((int)(sizeof cdf_permille / sizeof cdf_permille[0]))
 
 struct worker {
     pthread_t tid;
@@ -140,13 +158,35 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Nearest rank, in µs; 0 without samples. */
-static double pct_us(const uint32_t *sorted, size_t n, int p)
+/* Nearest rank at p permille, in µs; 0 without samples. */
+static double permille_us(const uint32_t *sorted, size_t n, int p)
 {
     if (n == 0)
         return 0;
-    size_t rank = (n * (size_t)p + 99) / 100;
+    size_t rank = (n * (size_t)p + 999) / 1000;
     return sorted[rank ? rank - 1 : 0] / 1000.0;
+}
+
+static double pct_us(const uint32_t *sorted, size_t n, int p)
+{
+    return permille_us(sorted, n, p * 10);
+}
+
+static void print_cdf(const char *name, const uint32_t *sorted, size_t n)
+{
+    printf(",\"%s\":[", name);
+    for (int i = 0; i < NCDF; i++)
+        printf("%s%.1f", i ? "," : "", permille_us(sorted, n, cdf_permille[i]));
+    printf("]");
+}
+
+/* A get whose only purpose is to be seen by the host (--mark). */
+static void phase_mark(const char *key)
+{
+    char b[1];
+    size_t len = sizeof b;
+    if (mark)
+        get((char *)key, b, &len);
 }
 
 static int start_all(struct worker *ws, void *(*fn)(void *))
@@ -169,6 +209,7 @@ static int parse(int argc, char **argv)
         const char *a = argv[i];
         if (strcmp(a, "--preload") == 0) { preload = 1; continue; }
         if (strcmp(a, "--no-preload") == 0) { preload = 0; continue; }
+        if (strcmp(a, "--mark") == 0) { mark = 1; continue; }
         if (i + 1 >= argc || a[0] != '-' || a[1] == '\0' || a[2] != '\0')
             return -1;
         const char *v = argv[++i];
@@ -193,7 +234,8 @@ int main(int argc, char **argv)
 {
     if (parse(argc, argv) != 0) {
         printf("usage: kvbench [-t threads 1..255] [-n ops per thread] [-s value size 1..4096] "
-               "[-r read percent] [-k keyspace] [-p prefix] [-w warm-up ops] [--preload|--no-preload]\n");
+               "[-r read percent] [-k keyspace] [-p prefix] [-w warm-up ops] [--preload|--no-preload] "
+               "[--mark]\n");
         return 2;
     }
     if (prefix[0] == '\0')
@@ -229,12 +271,14 @@ int main(int argc, char **argv)
     pthread_mutex_lock(&start_lock);
     while (ready < nthreads)
         pthread_cond_wait(&start_cond, &start_lock);
+    phase_mark(MARK_START);
     uint64_t t0 = now_ns();
     started = 1;
     pthread_cond_broadcast(&start_cond);
     pthread_mutex_unlock(&start_lock);
     join_all(ws);
     double secs = (double)(now_ns() - t0) / 1e9;
+    phase_mark(MARK_END);
 
     size_t ng = 0, np = 0;
     for (int t = 0; t < nthreads; t++)
@@ -255,10 +299,17 @@ int main(int argc, char **argv)
            "get p50 %.1f us p99 %.1f us; put p50 %.1f us p99 %.1f us; %d errors\n",
            nthreads, ops, read_pct, vsize, secs, rate, pct_us(gs, ng, 50), pct_us(gs, ng, 99),
            pct_us(ps, np, 50), pct_us(ps, np, 99), errors);
+    /* One line, written in pieces: only main runs now, so nothing can interleave. */
     printf("KVBENCH {\"threads\":%d,\"ops\":%ld,\"value_size\":%d,\"read_pct\":%d,\"seconds\":%.3f,"
            "\"ops_per_s\":%.0f,\"get_p50_us\":%.1f,\"get_p99_us\":%.1f,\"put_p50_us\":%.1f,"
-           "\"put_p99_us\":%.1f,\"errors\":%d}\n",
+           "\"put_p99_us\":%.1f,\"errors\":%d,\"gets\":%lu,\"puts\":%lu,\"cdf_permille\":[",
            nthreads, ops, vsize, read_pct, secs, rate, pct_us(gs, ng, 50), pct_us(gs, ng, 99),
-           pct_us(ps, np, 50), pct_us(ps, np, 99), errors);
+           pct_us(ps, np, 50), pct_us(ps, np, 99), errors, (unsigned long)ng, (unsigned long)np);
+    for (int i = 0; i < NCDF; i++)
+        printf("%s%d", i ? "," : "", cdf_permille[i]);
+    printf("]");
+    print_cdf("get_cdf_us", gs, ng);
+    print_cdf("put_cdf_us", ps, np);
+    printf("}\n");
     return errors ? 1 : 0;
 }

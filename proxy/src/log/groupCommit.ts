@@ -5,6 +5,13 @@
  * (setImmediate), so that requests read in the same I/O phase share a flush while a lone writer
  * still gets one flush per write.
  *
+ * Gathering: a flush that finds fewer writes queued than the previous flush released waits a
+ * little for the rest (until as many are queued, the byte cap is reached, or half the previous
+ * flush's duration, at most GATHER_MAX_MS, has passed). Without it, N closed-loop writers split
+ * into two cohorts that alternate between flushes — the first writer back starts a flush of one,
+ * the others queue behind it — so each write waits for two flushes and a PUT carries N/2 writes.
+ * A lone writer released alone finds itself queued and never waits.
+ *
  * Each submitted item's promise settles with its batch: resolved once flush() resolved (the
  * batch, and every batch before it, is durable), rejected with flush()'s error otherwise. A
  * failed batch does not stop later ones.
@@ -12,6 +19,9 @@
 export interface Flush<T> {
   (batch: T[]): Promise<void>;
 }
+
+/** The longest a flush waits for released writers to come back (see the header). */
+export const GATHER_MAX_MS = 10;
 
 interface Waiting<T> {
   item: T;
@@ -25,6 +35,13 @@ export class GroupCommit<T> {
   private running = false;
   private scheduled = false;
   private idleWaiters: Array<() => void> = [];
+  /** Writes the last flush released, and how long it took: what gathering waits for, and how long. */
+  private released = 0;
+  private lastFlushMs = 0;
+  /** Gathering waits begun, for statistics and tests. */
+  private gatherWaits = 0;
+  /** Ends the current gathering wait early; undefined when not gathering. */
+  private gathered: (() => void) | undefined;
 
   constructor(
     private readonly flush: Flush<T>,
@@ -34,6 +51,7 @@ export class GroupCommit<T> {
   submit(item: T, bytes: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ item, bytes, resolve, reject });
+      if (this.gathered !== undefined && this.enoughQueued()) this.gathered();
       if (!this.running && !this.scheduled) {
         this.scheduled = true;
         setImmediate(() => void this.run());
@@ -46,6 +64,11 @@ export class GroupCommit<T> {
     return this.queue.length;
   }
 
+  /** How many flushes waited to gather (see the header). */
+  get gathers(): number {
+    return this.gatherWaits;
+  }
+
   /** Resolves once everything submitted so far has been flushed (or has failed). */
   drain(): Promise<void> {
     if (!this.running && !this.scheduled && this.queue.length === 0) return Promise.resolve();
@@ -56,18 +79,45 @@ export class GroupCommit<T> {
     this.scheduled = false;
     this.running = true;
     while (this.queue.length > 0) {
+      await this.gather();
       const batch = this.take();
+      const started = performance.now();
       try {
         await this.flush(batch.map((w) => w.item));
         for (const w of batch) w.resolve();
       } catch (err) {
         for (const w of batch) w.reject(err);
       }
+      this.released = batch.length;
+      this.lastFlushMs = performance.now() - started;
     }
     this.running = false;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
+  }
+
+  /** Waits (briefly) for the writers the last flush released, unless they are queued already. */
+  private gather(): Promise<void> {
+    const ms = Math.min(GATHER_MAX_MS, this.lastFlushMs / 2);
+    if (this.enoughQueued() || ms < 0.1) return Promise.resolve();
+    this.gatherWaits++;
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.gathered = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.gathered = done;
+    });
+  }
+
+  private enoughQueued(): boolean {
+    if (this.queue.length >= this.released) return true;
+    let bytes = 0;
+    for (const w of this.queue) bytes += w.bytes;
+    return bytes >= this.capBytes;
   }
 
   /** The oldest items up to the byte cap (always at least one). */

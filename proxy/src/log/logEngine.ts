@@ -317,6 +317,7 @@ export class LogEngine implements Engine {
       'log.writesPerPutMax': c.maxRecordsPerSegment,
       'log.bytesWritten': c.bytesWritten,
       'log.queued': this.commit.queued,
+      'log.gatherWaits': this.commit.gathers,
       'log.flushP50Ms': round(this.flushLatency.percentile(50)),
       'log.flushP99Ms': round(this.flushLatency.percentile(99)),
       'log.flushMaxMs': round(this.flushLatency.max),
