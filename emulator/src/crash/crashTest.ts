@@ -209,7 +209,7 @@ async function runCycle(ctx: Cycle, initial: Map<string, RegisterValue>): Promis
 
   // Modes: the proxy killed (and restarted) mid-run; in some cycles the hypervisor is killed too,
   // after the restart or instead (then with requests in flight in a live proxy).
-  let note = 'no kill';
+  let note = killMode === 'end' ? 'no kill under load' : 'no kill';
   const hypervisorOnly = killHypervisor && rng() < 0.5;
   if (kills && hv.running && !hypervisorOnly) {
     await sleep(options.millis * (0.05 + 0.3 * rng()));

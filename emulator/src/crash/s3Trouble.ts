@@ -8,7 +8,8 @@ import { WireOp, WireStatus } from '../../../proxy/src/ipc/protocol.js';
 import { ProxyClient } from '../ipc/proxyClient.js';
 
 /** The proxy statistics a fault run reports (summed over the proxies of the run). */
-const FAULT_STATS = /^s3\.(faults(\..*)?|retries|gaveUp|attemptTimeouts|integrityFailures|ownConditionalPuts)$/;
+const FAULT_STATS =
+  /^(s3\.(faults(\..*)?|retries|gaveUp|attemptTimeouts|integrityFailures|ownConditionalPuts|put|get|head|delete|list)|log\.corruptRetries|engine\.corruptRetries)$/;
 
 /** Adds the proxy at socket's fault and retry counters to totals; a proxy that does not answer adds nothing. */
 export async function addFaultStats(socket: string, totals: Record<string, number>): Promise<void> {

@@ -17,9 +17,13 @@ export function summaryLines(name: string, r: CrashTestReport): string[] {
   const s3 = r.s3;
   if ((s3['s3.faults'] ?? 0) > 0) {
     const kinds = FAULT_KINDS.map((k) => `${k} ${s3[`s3.faults.${k}`] ?? 0}`).join(', ');
+    const operations = ['put', 'get', 'head', 'delete', 'list'].reduce((sum, op) => sum + (s3[`s3.${op}`] ?? 0), 0);
+    const attempts = operations + (s3['s3.retries'] ?? 0);
+    const engineCaught = (s3['log.corruptRetries'] ?? 0) + (s3['engine.corruptRetries'] ?? 0);
     lines.push(
-      `${name}: S3 faults injected: ${s3['s3.faults']} (${kinds}); ${s3['s3.retries'] ?? 0} retries, ` +
-        `${s3['s3.attemptTimeouts'] ?? 0} attempt timeouts, ${s3['s3.integrityFailures'] ?? 0} damaged bodies caught by the store, ` +
+      `${name}: S3 faults injected: ${s3['s3.faults']} in ${attempts} attempts of ${operations} S3 operations (${kinds}); ` +
+        `${s3['s3.retries'] ?? 0} retries, ${s3['s3.attemptTimeouts'] ?? 0} attempt timeouts, ` +
+        `${s3['s3.integrityFailures'] ?? 0} damaged bodies caught by the store and ${engineCaught} re-reads after an engine's checksum failed, ` +
         `${s3['s3.ownConditionalPuts'] ?? 0} conditional PUTs found landed, ${s3['s3.gaveUp'] ?? 0} operations gave up (deadline)`,
     );
   }
