@@ -12,7 +12,7 @@ import { endpointLabel, prepareBucket, resolveS3Config, storeOptions, type S3Con
 import { startEmbeddedEndpoint, type EmbeddedEndpoint } from './s3/embeddedEndpoint.js';
 import type { FaultOptions } from './s3/faultInjection.js';
 import type { LatencyModelOptions } from './s3/latencyModel.js';
-import type { RetryPolicy } from './s3/retryPolicy.js';
+import { DEFAULT_RETRY_POLICY, requestBudgetMs, type RetryPolicy } from './s3/retryPolicy.js';
 import { ObjectStore } from './s3/objectStore.js';
 import { StartupError } from './startupError.js';
 
@@ -96,6 +96,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
       socketPath,
       engine,
       maxInflight,
+      requestTimeoutMs: requestBudgetMs({ ...DEFAULT_RETRY_POLICY, ...options.retry }),
       ...(options.log === undefined ? {} : { log: options.log }),
       extraStats: () => ({ endpoint, bucket: config.bucket, prefix: config.prefix }),
     });

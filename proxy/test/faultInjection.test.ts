@@ -131,6 +131,16 @@ describe('fault injection against the embedded endpoint', () => {
     expect((err as S3Failure).httpStatus).toBe(412);
   }, 60_000);
 
+  test('answers dropped after the request was sent do not use up the connections', async () => {
+    // Two sockets: a response left unread by a failed attempt would hold one for good.
+    const store = storeWith({ faults: { rate: 0.5, seed: 4, kinds: ['internal', 'reset', 'slowdown'] }, maxSockets: 2 });
+    const name = `${prefix}sockets`;
+    await store.put(name, Buffer.alloc(64 * 1024, 3));
+    for (let i = 0; i < 60; i++) expect((await store.get(name))?.length).toBe(64 * 1024);
+    expect(store.stats()['s3.faults']).toBeGreaterThan(20);
+    expect(store.stats()['s3.gaveUp']).toBe(0);
+  }, 30_000);
+
   test('an expired deadline fails with a clear error within the bound', async () => {
     const store = storeWith({ faults: { rate: 1, seed: 1, kinds: ['slowdown'] }, retry: { deadlineMs: 400 } });
     const started = performance.now();

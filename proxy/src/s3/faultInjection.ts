@@ -149,6 +149,13 @@ function damage(bytes: Uint8Array, kind: 'corrupt' | 'truncate', injector: Fault
   return out;
 }
 
+function discardBody(result: unknown): void {
+  const body = (result as { output?: { Body?: unknown } }).output?.Body;
+  if (typeof body === 'object' && body !== null && typeof (body as { destroy?: unknown }).destroy === 'function') {
+    (body as { destroy(): void }).destroy();
+  }
+}
+
 /**
  * The SDK middleware, typed structurally (an `initialize`-step middleware) so that only
  * objectStore.ts imports the SDK. The abort signal of the attempt is in the handler context the
@@ -179,7 +186,11 @@ export function faultMiddleware(injector: FaultInjector) {
         output.Body = { transformToByteArray: () => Promise.resolve(bad) } satisfies ByteBody;
         return result;
       }
-      if (fault.afterSend) await next(args); // a real error (404, 412) passes through: no fault then
+      if (fault.afterSend) {
+        // A real error (404, 412) passes through: no fault then. A real answer is dropped, and a
+        // body nobody will read must not keep its connection busy.
+        discardBody(await next(args));
+      }
       injector.struck(kind);
       if (kind === 'timeout') return hangUntilAborted(signal);
       throw errorFor(kind, injector);

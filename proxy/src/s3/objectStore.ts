@@ -363,6 +363,10 @@ export class ObjectStore {
     running.catch(() => undefined); // its rejection after a timeout is of no interest
     try {
       return await Promise.race([running, timedOut]);
+    } catch (err) {
+      // A failed attempt may leave a response half read: aborting frees its connection.
+      controller.abort();
+      throw err;
     } finally {
       clearTimeout(timer);
     }

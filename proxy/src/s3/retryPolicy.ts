@@ -67,6 +67,16 @@ export function backoffMs(retry: number, policy: RetryPolicy, random: () => numb
   return random() * ceiling;
 }
 
+/**
+ * How long the proxy lets one request take before answering it IoError (ipc/server.ts): a write
+ * may wait for the group commit in flight (one deadline) and then for its own (another); half a
+ * second more for everything else. The hypervisor and the guest add little, so a guest call
+ * returns within 2 × deadline + 1 s even while S3 does not answer (docs/reliability.md).
+ */
+export function requestBudgetMs(policy: Pick<RetryPolicy, 'deadlineMs'>): number {
+  return 2 * policy.deadlineMs + 500;
+}
+
 export function checkRetryPolicy(policy: RetryPolicy): void {
   for (const [name, v] of Object.entries(policy)) {
     if (!(Number.isFinite(v) && v > 0)) throw new Error(`retry policy: ${name} must be a positive number of ms, not ${v}`);
