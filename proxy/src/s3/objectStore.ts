@@ -145,7 +145,7 @@ export class ObjectStore {
     });
     if (options.latency !== undefined) {
       this.latency = new LatencyModel(options.latency);
-      // initialize step: once per command, outside the SDK's retries (see latencyModel.ts).
+      // initialize step: once per command, i.e. once per attempt (see latencyModel.ts).
       this.client.middlewareStack.add(latencyMiddleware(this.latency), { step: 'initialize', name: LATENCY_MIDDLEWARE_NAME });
     }
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
