@@ -148,7 +148,7 @@ describe('fault injection against the embedded endpoint', () => {
     const took = performance.now() - started;
     expect(err).toBeInstanceOf(S3Failure);
     expect((err as Error).message).toMatch(/^S3 PUT .* failed: 503 SlowDown \(gave up after \d+ attempts in \d+ ms \(deadline 400 ms\)/);
-    expect(took).toBeLessThan(400 + 100);
+    expect(took).toBeLessThan(400 + 250); // the deadline, and timers late on a loaded machine
     expect(store.stats()['s3.gaveUp']).toBe(1);
   });
 
@@ -164,7 +164,7 @@ describe('fault injection against the embedded endpoint', () => {
         expect(r.status).toBe('rejected');
         expect(((r as PromiseRejectedResult).reason as Error).message).toMatch(/AttemptTimeout/);
       }
-      expect(took).toBeLessThan(1000 + 300);
+      expect(took).toBeLessThan(1000 + 500);
     } finally {
       process.kill(endpoint.pid, 'SIGCONT');
     }

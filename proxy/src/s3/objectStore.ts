@@ -306,6 +306,7 @@ export class ObjectStore {
   ): Promise<T> {
     const { attemptTimeoutMs, deadlineMs } = this.policy;
     const started = performance.now();
+    let previous: S3Failure | undefined;
     for (let n = 0; ; n++) {
       const left = deadlineMs - (performance.now() - started);
       const limit = Math.max(1, Math.min(attemptTimeoutMs, left));
@@ -317,6 +318,9 @@ export class ObjectStore {
       }
       if (failure.code === 'AttemptTimeout') this.counts.attemptTimeouts++;
       if (failure.code === 'ChecksumMismatch' || failure.code === 'IncompleteBody') this.counts.integrityFailures++;
+      // An attempt cut short by the deadline says less about S3 than the failure before it.
+      if (failure.code === 'AttemptTimeout' && limit < attemptTimeoutMs && previous !== undefined) failure = previous;
+      previous = failure;
       if (!isRetryable(failure)) {
         if (!(missingOk && isMissing(failure))) this.counts.errors++;
         throw failure;
