@@ -34,6 +34,10 @@ import { crc32 } from 'node:zlib';
 import { FAULT_MIDDLEWARE_NAME, FaultInjector, faultMiddleware, type FaultOptions } from './faultInjection.js';
 import { LATENCY_MIDDLEWARE_NAME, LatencyModel, latencyMiddleware, type LatencyModelOptions } from './latencyModel.js';
 import { backoffMs, checkRetryPolicy, DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy } from './retryPolicy.js';
+import { S3Failure, shortName, toFailure, type S3Op } from './s3Failure.js';
+
+// Engines import the failure type from here, the one S3 module they know.
+export { S3Failure, type S3Op };
 
 export interface ObjectStoreOptions {
   bucket: string;
@@ -54,24 +58,6 @@ export interface ObjectStoreOptions {
   maxSockets?: number;
 }
 
-export type S3Op = 'PUT' | 'GET' | 'HEAD' | 'DELETE' | 'LIST' | 'HEADBUCKET' | 'CREATEBUCKET';
-
-/** A failed S3 request, reduced to what a one-line message needs. */
-export class S3Failure extends Error {
-  constructor(
-    readonly op: S3Op,
-    readonly target: string,
-    /** HTTP status, or undefined when no response came back (network, credentials). */
-    readonly httpStatus: number | undefined,
-    /** S3 error code (`NoSuchBucket`, `SlowDown`) or a Node/SDK error name (`ECONNREFUSED`). */
-    readonly code: string,
-    detail?: string,
-  ) {
-    const status = httpStatus === undefined ? '' : `${httpStatus} `;
-    super(`S3 ${op} ${target} failed: ${status}${code}${detail ? ` (${detail})` : ''}`);
-    this.name = 'S3Failure';
-  }
-}
 
 export interface ObjectInfo {
   name: string;
@@ -399,33 +385,4 @@ class AttemptTimeout extends Error {
 
 function crcHex(bytes: Uint8Array): string {
   return crc32(bytes).toString(16).padStart(8, '0');
-}
-
-/** Object names can be 1 KiB; messages keep the start, which names the prefix and kind. */
-function shortName(name: string): string {
-  return name.length > 40 ? `${name.slice(0, 40)}…` : name;
-}
-
-function toFailure(op: S3Op, target: string, err: unknown): S3Failure {
-  if (err instanceof S3Failure) return err;
-  const e = (typeof err === 'object' && err !== null ? err : {}) as {
-    name?: unknown;
-    code?: unknown;
-    message?: unknown;
-    Code?: unknown;
-    $metadata?: { httpStatusCode?: unknown };
-  };
-  const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
-  const code =
-    typeof e.Code === 'string' ? e.Code : typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : 'Error';
-  const message = typeof e.message === 'string' ? firstLine(e.message) : String(err);
-  // For an HTTP error the status and code say it all (the SDK's message for a bodiless 404 is
-  // the unhelpful "UnknownError"); without a response, the message is the only explanation.
-  const detail = status === undefined && message !== code ? message : undefined;
-  return new S3Failure(op, shortName(target), status, code, detail);
-}
-
-function firstLine(text: string): string {
-  const line = text.split('\n', 1)[0]!.trim();
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
