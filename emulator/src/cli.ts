@@ -23,6 +23,10 @@ const argv = yargs(hideBin(process.argv))
   .option('compact-every', { type: 'string', describe: 'log engine of a proxy started for this run: compaction considered every N segments (0: off)' })
   .option('s3-latency', { type: 'string', describe: 'benchmarks: delay S3 requests like real S3 (see npm run proxy -- --help)' })
   .option('s3-rate-limit', { type: 'string', describe: 'benchmarks: cap S3 requests per second per prefix (on, off, PUT/GET)' })
+  .option('s3-faults', { type: 'string', describe: 'tests: share (0..1) of S3 attempts a proxy started for this run makes fail (see npm run proxy -- --help)' })
+  .option('s3-fault-seed', { type: 'string', describe: 'tests: seed of that fault injection' })
+  .option('s3-attempt-timeout', { type: 'string', describe: 'S3 attempt timeout (ms) of a proxy started for this run' })
+  .option('s3-deadline', { type: 'string', describe: 'S3 operation deadline (ms) of a proxy started for this run' })
   .option('s3-endpoint', { type: 'string', describe: 'S3 endpoint URL, or "aws" for AWS S3 (default: embedded endpoint unless AWS is configured)' })
   .option('bucket', { type: 'string', describe: 'S3 bucket (default hermitkv)' })
   .option('prefix', { type: 'string', describe: 'key prefix inside the bucket (default kv/)' })
@@ -55,6 +59,10 @@ function proxyArgs(): string[] {
   pass('compact-every', argv['compact-every']);
   pass('s3-latency', argv['s3-latency']);
   pass('s3-rate-limit', argv['s3-rate-limit']);
+  pass('s3-faults', argv['s3-faults']);
+  pass('s3-fault-seed', argv['s3-fault-seed']);
+  pass('s3-attempt-timeout', argv['s3-attempt-timeout']);
+  pass('s3-deadline', argv['s3-deadline']);
   return args;
 }
 

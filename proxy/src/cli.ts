@@ -10,6 +10,7 @@ import { DEFAULT_DATA_DIR, DEFAULT_MAX_INFLIGHT, startProxy, type RunningProxy }
 import { DEFAULT_BUCKET, DEFAULT_PREFIX } from './s3/config.js';
 import { describeLatencyModel, parseLatencyFlags } from './s3/latencyFlags.js';
 import type { LatencyModelOptions } from './s3/latencyModel.js';
+import { describeReliability, parseReliabilityFlags, type Reliability } from './s3/reliabilityFlags.js';
 
 const NAME = 'hermitkv-proxy';
 
@@ -38,6 +39,10 @@ const argv = yargs(hideBin(process.argv))
     describe: 'benchmarks: delay each S3 request (log-normal): P50 ms, P50/P99, or put=P50/P99,get=P50/P99[,seed=N]; p99 defaults to 4 x p50',
   })
   .option('s3-rate-limit', { type: 'string', describe: 'benchmarks: cap S3 requests per second per prefix: on (3500 PUT/5500 GET), off, or PUT/GET' })
+  .option('s3-faults', { type: 'number', describe: 'tests: make this share (0..1) of S3 attempts fail: 500, 503 SlowDown, throttling, timeouts, resets, corrupt and truncated GET bodies' })
+  .option('s3-fault-seed', { type: 'number', describe: 'tests: seed of the fault injection (default 1)' })
+  .option('s3-attempt-timeout', { type: 'number', describe: 'abort an S3 attempt with no answer after this many ms (default 2000); it is retried' })
+  .option('s3-deadline', { type: 'number', describe: 'an S3 operation, retries included, fails after this many ms (default 5000)' })
   .option('gc-every', { type: 'number', describe: 'log engine: background garbage collection every N segments (0: off; default 256)' })
   .option('compact-every', { type: 'number', describe: 'log engine: background compaction into sorted runs, considered every N segments (0: off; default 256)' })
   .option('stats', { type: 'boolean', default: false, describe: 'print statistics when the proxy stops' })
@@ -49,8 +54,15 @@ const argv = yargs(hideBin(process.argv))
   .parseSync();
 
 let latency: LatencyModelOptions | undefined;
+let reliability: Reliability;
 try {
   latency = parseLatencyFlags(argv['s3-latency'], argv['s3-rate-limit']);
+  reliability = parseReliabilityFlags({
+    s3Faults: argv['s3-faults'],
+    s3FaultSeed: argv['s3-fault-seed'],
+    s3AttemptTimeout: argv['s3-attempt-timeout'],
+    s3Deadline: argv['s3-deadline'],
+  });
 } catch (err) {
   fail(`${(err as Error).message} (see --help)`);
 }
@@ -77,6 +89,7 @@ try {
     ...(argv['gc-every'] === undefined ? {} : { gcEvery: argv['gc-every'] }),
     ...(argv['compact-every'] === undefined ? {} : { compactEvery: argv['compact-every'] }),
     ...(latency === undefined ? {} : { latency }),
+    ...reliability,
   });
 } catch (err) {
   fail(err instanceof Error ? err.message : String(err));
@@ -86,6 +99,7 @@ const { socketPath, engine, endpoint, bucket, prefix } = proxy;
 const where = endpoint === 'none' ? 'no S3' : `s3 ${endpoint}/${bucket}/${prefix}`;
 process.stdout.write(`${NAME}: ready on ${socketPath} (engine ${engine}, ${where})\n`);
 if (latency !== undefined) process.stdout.write(`${NAME}: S3 latency model: ${describeLatencyModel(latency)}\n`);
+if (reliability.faults !== undefined || reliability.retry !== undefined) process.stdout.write(`${NAME}: ${describeReliability(reliability)}\n`);
 for (const notice of proxy.notices) process.stdout.write(`${NAME}: ${notice}\n`);
 
 let stopping = false;

@@ -10,7 +10,9 @@ import { IpcServer } from './ipc/server.js';
 import { defaultSocketPath, prepareSocketDir, socketIsLive } from './ipc/socketPath.js';
 import { endpointLabel, prepareBucket, resolveS3Config, storeOptions, type S3Config } from './s3/config.js';
 import { startEmbeddedEndpoint, type EmbeddedEndpoint } from './s3/embeddedEndpoint.js';
+import type { FaultOptions } from './s3/faultInjection.js';
 import type { LatencyModelOptions } from './s3/latencyModel.js';
+import { DEFAULT_RETRY_POLICY, requestBudgetMs, type RetryPolicy } from './s3/retryPolicy.js';
 import { ObjectStore } from './s3/objectStore.js';
 import { StartupError } from './startupError.js';
 
@@ -35,6 +37,10 @@ export interface ProxyOptions {
   compactEvery?: number;
   /** Benchmarks: delay S3 requests as real S3 would (s3/latencyModel.ts); absent: no delay. */
   latency?: LatencyModelOptions;
+  /** Tests: make a share of S3 attempts fail (s3/faultInjection.ts); absent: none. */
+  faults?: FaultOptions;
+  /** Attempt timeout and deadline of S3 operations (s3/retryPolicy.ts); defaults when absent. */
+  retry?: Partial<RetryPolicy>;
   /** Environment for the S3 configuration (default process.env). */
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
@@ -90,6 +96,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<RunningPro
       socketPath,
       engine,
       maxInflight,
+      requestTimeoutMs: requestBudgetMs({ ...DEFAULT_RETRY_POLICY, ...options.retry }),
       ...(options.log === undefined ? {} : { log: options.log }),
       extraStats: () => ({ endpoint, bucket: config.bucket, prefix: config.prefix }),
     });
@@ -133,6 +140,8 @@ async function openEngine(
     // The SDK's HTTP agent allows 50 sockets by default: let every engine operation have one.
     maxSockets: Math.max(50, options.maxInflight ?? DEFAULT_MAX_INFLIGHT),
     ...(options.latency === undefined ? {} : { latency: options.latency }),
+    ...(options.faults === undefined ? {} : { faults: options.faults }),
+    ...(options.retry === undefined ? {} : { retry: options.retry }),
   });
   cleanups.push(() => store.close());
   await prepareBucket(store, config, endpoint);

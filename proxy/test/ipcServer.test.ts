@@ -165,4 +165,29 @@ describe('IPC server', () => {
     await client.whenClosed();
     expect(() => statSync(socketPath)).toThrow();
   });
+
+  test('a request unanswered within requestTimeoutMs gets IoError; one still queued then is never run', async () => {
+    await server.close();
+    server = await IpcServer.start({ socketPath, engine, maxInflight: 8, requestTimeoutMs: 300, log: (line) => logLines.push(line) });
+    engine.hold('slow');
+    const client = await connect();
+    const started = performance.now();
+    const first = client.request(WireOp.Put, 'slow', 'running');
+    const second = client.request(WireOp.Put, 'slow', 'queued');
+    const other = client.request(WireOp.Put, 'fast', 'free');
+    expect((await other).status).toBe(WireStatus.Ok);
+    const [a, b] = await Promise.all([first, second]);
+    const took = performance.now() - started;
+    expect([a.status, b.status]).toEqual([WireStatus.IoError, WireStatus.IoError]);
+    expect(a.value.toString()).toMatch(/no answer within 300 ms .*may or may not take effect/);
+    expect(took).toBeGreaterThanOrEqual(290);
+    expect(took).toBeLessThan(1000);
+    engine.release('slow');
+    // The running one completes later (IoError allows it); the queued one never runs.
+    expect((await client.request(WireOp.Get, 'slow')).value.toString()).toBe('running');
+    expect(engine.applied).toEqual(['fast=free', 'slow=running']);
+    const stats = JSON.parse((await client.request(WireOp.Stats, '')).value.toString('utf8')) as Record<string, number>;
+    expect(stats['ipc.timedOut']).toBe(2);
+    expect(stats['ipc.expiredUnrun']).toBe(1);
+  });
 });

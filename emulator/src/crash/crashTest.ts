@@ -25,6 +25,7 @@ import { ConsoleHistory } from '../check/consoleHistory.js';
 import { checkLinearizable, type KvOperation, type RegisterValue } from '../check/linearizability.js';
 import { ProxyClient } from '../ipc/proxyClient.js';
 import { HypervisorProcess, ProxyProcess, track } from './processes.js';
+import { addFaultStats, OutageWatch } from './s3Trouble.js';
 import { keyName, valueId } from './valueFormat.js';
 
 export interface CrashTestOptions {
@@ -47,6 +48,15 @@ export interface CrashTestOptions {
   kill?: 'all' | 'end' | 'none';
   /** Where the embedded S3 endpoint keeps its data (default: a temporary directory, removed). */
   dataDir?: string;
+  /** Share (0..1) of the proxies' S3 attempts that fail (proxy/src/s3/faultInjection.ts); default 0. */
+  s3Faults?: number;
+  /** Share of cycles in which the S3 endpoint is stopped (SIGSTOP) for outageMs mid-run; default 0. */
+  outageRate?: number;
+  /** How long an outage lasts; default 3000 ms. */
+  outageMs?: number;
+  /** The proxies' S3 attempt timeout and operation deadline (ms); proxy defaults when absent. */
+  attemptTimeoutMs?: number;
+  deadlineMs?: number;
   log: (line: string) => void;
 }
 
@@ -68,12 +78,31 @@ export interface CrashTestReport {
   undecidedKeys: number;
   violations: string[];
   wallMs: number;
+  /** Fault and retry counters of the proxies (s3.faults.<kind>, s3.retries, s3.gaveUp, …). */
+  s3: Record<string, number>;
+  /** S3 outages made, the guest calls they caught, how many returned -1, the slowest. */
+  outages: number;
+  outageCalls: number;
+  outageFailed: number;
+  maxOutageCallMs: number;
+  /** Bound on a call caught by an outage (outageBoundMs). */
+  outageBoundMs: number;
 }
 
 /** The longest a request in flight when the proxy dies may take to complete (docs/reliability.md). */
 export const IN_FLIGHT_BOUND_MS = 5000;
 const BUCKET = 'hermitkv-crashtest';
 const SETTLE_MS = 300; // let a killed proxy's last S3 PUTs land before the next one recovers
+const DEFAULT_DEADLINE_MS = 5000; // proxy/src/s3/retryPolicy.ts
+
+/**
+ * The longest a guest call may take when S3 stops answering: its own S3 operation's deadline,
+ * after waiting (log engine) for the group commit in flight, which has a deadline too; plus 1 s
+ * for everything else.
+ */
+export function outageBoundMs(deadlineMs = DEFAULT_DEADLINE_MS): number {
+  return 2 * deadlineMs + 1000;
+}
 
 /** Engines whose data survives a proxy restart; on the others nothing is killed. */
 function persistent(engine: string): boolean {
@@ -89,6 +118,7 @@ export async function runCrashTest(options: CrashTestOptions): Promise<CrashTest
   const report: CrashTestReport = {
     cycles: 0, operationsChecked: 0, acknowledged: 0, failed: 0, unfinished: 0, finalReads: 0, proxyKills: 0,
     hypervisorKills: 0, inFlightAtKill: 0, maxInFlightCompletionMs: 0, cyclesWentOn: 0, undecidedKeys: 0, violations: [], wallMs: 0,
+    s3: {}, outages: 0, outageCalls: 0, outageFailed: 0, maxOutageCallMs: 0, outageBoundMs: outageBoundMs(options.deadlineMs),
   };
   let endpoint: EmbeddedEndpoint | undefined;
   let proxy: ProxyProcess | undefined;
@@ -106,15 +136,22 @@ export async function runCrashTest(options: CrashTestOptions): Promise<CrashTest
       Object.assign(env, { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' });
       for (const k of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_PROFILE', 'AWS_SESSION_TOKEN']) delete env[k];
     }
-    const startProxy = (): Promise<ProxyProcess> => ProxyProcess.start(args, env);
+    if (options.attemptTimeoutMs !== undefined) args.push('--s3-attempt-timeout', String(options.attemptTimeoutMs));
+    if (options.deadlineMs !== undefined) args.push('--s3-deadline', String(options.deadlineMs));
+    let starts = 0;
+    // Each proxy its own fault sequence (a restarted one would otherwise repeat the first's).
+    const faultArgs = (): string[] =>
+      (options.s3Faults ?? 0) > 0 ? ['--s3-faults', String(options.s3Faults), '--s3-fault-seed', String((options.seed + 7919 * starts++) % 2 ** 31)] : [];
+    const startProxy = (): Promise<ProxyProcess> => ProxyProcess.start([...args, ...faultArgs()], env);
     proxy = await startProxy();
     let state = new Map<string, RegisterValue>();
     for (let cycle = 1; cycle <= options.cycles; cycle++) {
-      const ctx: Cycle = { cycle, options, rng, socket, proxy, startProxy, report };
+      const ctx: Cycle = { cycle, options, rng, socket, proxy, startProxy, report, ...(endpoint === undefined ? {} : { endpointPid: endpoint.pid }) };
       state = await runCycle(ctx, state);
       proxy = ctx.proxy;
       report.cycles++;
     }
+    await addFaultStats(socket, report.s3);
   } finally {
     await proxy?.stop().catch(() => {});
     await endpoint?.stop().catch(() => {});
@@ -133,13 +170,18 @@ interface Cycle {
   proxy: ProxyProcess;
   startProxy: () => Promise<ProxyProcess>;
   report: CrashTestReport;
+  /** The S3 endpoint process (persistent engines), for outages. */
+  endpointPid?: number;
 }
 
 async function runCycle(ctx: Cycle, initial: Map<string, RegisterValue>): Promise<Map<string, RegisterValue>> {
   const { options, rng, report } = ctx;
   const killMode = options.kill ?? (persistent(options.engine) ? 'all' : 'none');
-  const kills = killMode === 'all';
+  // An outage cycle has no kills under load: a proxy restarted while S3 is stopped could not recover.
+  const outage = (options.outageRate ?? 0) > 0 && ctx.endpointPid !== undefined && rng() < options.outageRate!;
+  const kills = killMode === 'all' && !outage;
   const killHypervisor = kills && rng() < options.hypervisorKillRate;
+  const watch = new OutageWatch();
   const violations: string[] = [];
   const history = new ConsoleHistory(0, `c${ctx.cycle}.`);
   const watched = new Map<string, number>(); // in flight at the proxy kill → kill time
@@ -150,8 +192,11 @@ async function runCycle(ctx: Cycle, initial: Map<string, RegisterValue>): Promis
   const guestArgs = [ctx.cycle, options.threads, options.keys, Math.floor(rng() * 2 ** 31), options.millis].map(String);
   const hv = HypervisorProcess.start(options.image, ctx.socket, guestArgs, (line) => {
     if (line.startsWith('kvcrash: run')) booted();
+    const invoked = watch.active ? /^I (\d+) (\d+) /.exec(line) : null;
+    if (invoked !== null) watch.invoked(`c${ctx.cycle}.t${invoked[1]}#${invoked[2]}`, performance.now());
     const done = history.line(line);
     if (done === undefined) return;
+    if (outage) watch.completed(done.id, done.answered, performance.now());
     const killedAt = watched.get(done.id);
     if (killedAt !== undefined) {
       watched.delete(done.id);
@@ -164,10 +209,11 @@ async function runCycle(ctx: Cycle, initial: Map<string, RegisterValue>): Promis
 
   // Modes: the proxy killed (and restarted) mid-run; in some cycles the hypervisor is killed too,
   // after the restart or instead (then with requests in flight in a live proxy).
-  let note = 'no kill';
+  let note = killMode === 'end' ? 'no kill under load' : 'no kill';
   const hypervisorOnly = killHypervisor && rng() < 0.5;
   if (kills && hv.running && !hypervisorOnly) {
     await sleep(options.millis * (0.05 + 0.3 * rng()));
+    await addFaultStats(ctx.socket, report.s3);
     const killedAt = performance.now();
     for (const id of history.inFlight()) watched.set(id, killedAt);
     report.inFlightAtKill += watched.size;
@@ -178,6 +224,20 @@ async function runCycle(ctx: Cycle, initial: Map<string, RegisterValue>): Promis
     ctx.proxy = await ctx.startProxy();
     restartedAt = performance.now();
     note = `proxy killed (${inFlight} in flight), back after ${Math.round(restartedAt - killedAt)} ms`;
+  }
+  if (outage && hv.running) {
+    await sleep(options.millis * (0.1 + 0.3 * rng()));
+    const ms = options.outageMs ?? 3000;
+    watch.begin(history.inFlight(), performance.now());
+    process.kill(ctx.endpointPid!, 'SIGSTOP');
+    try {
+      await sleep(ms);
+    } finally {
+      process.kill(ctx.endpointPid!, 'SIGCONT');
+    }
+    watch.end(performance.now());
+    report.outages++;
+    note = `S3 stopped for ${ms} ms`;
   }
   if (killHypervisor && hv.running) {
     // Alone: anywhere in the run. After a proxy restart: once traffic has resumed.
@@ -198,6 +258,15 @@ async function runCycle(ctx: Cycle, initial: Map<string, RegisterValue>): Promis
   if (exit?.signal === null && watched.size > 0) {
     violations.push(`${watched.size} requests in flight when the proxy died never completed`);
   }
+  if (outage) {
+    report.outageCalls += watch.calls;
+    report.outageFailed += watch.failed;
+    report.maxOutageCallMs = Math.max(report.maxOutageCallMs, watch.maxCallMs);
+    note += `: ${watch.calls} calls caught (${watch.failed} returned -1, slowest ${Math.round(watch.maxCallMs)} ms), ${watch.ackedAfter} acknowledged after it`;
+    if (watch.maxCallMs > report.outageBoundMs) violations.push(`a call caught by the S3 outage took ${Math.round(watch.maxCallMs)} ms (bound ${report.outageBoundMs} ms)`);
+    if (exit?.signal === null && watch.unfinished > 0) violations.push(`${watch.unfinished} calls caught by the S3 outage never completed`);
+    if (exit?.signal === null && watch.ackedAfter === 0) violations.push('the application got no operation through after S3 came back');
+  }
   if (restartedAt !== undefined && ackedAfterRestart > 0) report.cyclesWentOn++;
   if (restartedAt !== undefined && exit?.signal === null && ackedAfterRestart === 0) {
     violations.push('the application got no operation through after the proxy came back');
@@ -205,6 +274,7 @@ async function runCycle(ctx: Cycle, initial: Map<string, RegisterValue>): Promis
 
   // The end of the cycle: kill the proxy once more so the store is read as recovery sees it.
   if (killMode !== 'none') {
+    await addFaultStats(ctx.socket, report.s3);
     await ctx.proxy.kill();
     report.proxyKills++;
     await sleep(SETTLE_MS);
@@ -245,7 +315,12 @@ async function readBack(
   const final = new Map<string, RegisterValue>();
   try {
     for (let k = 0; k < keys; k++) {
-      const reply = await client.request(WireOp.Get, keyName(k));
+      // A get may fail (S3 faults): it said nothing, so it is asked again, a few times.
+      let reply = await client.request(WireOp.Get, keyName(k));
+      for (let tries = 1; tries < 5 && !(reply.kind === 'response' && reply.response.status !== WireStatus.IoError); tries++) {
+        await sleep(200);
+        reply = await client.request(WireOp.Get, keyName(k));
+      }
       const call = after + 2 * k + 1;
       if (reply.kind !== 'response' || (reply.response.status !== WireStatus.Ok && reply.response.status !== WireStatus.NotFound)) {
         violations.push(`read-back of key ${k} failed: ${reply.kind === 'response' ? reply.response.value.toString() : reply.reason}`);

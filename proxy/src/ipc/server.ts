@@ -10,6 +10,10 @@
  *   (ordering.ts), and at most maxInflight engine operations run at once. A SCAN batch first
  *   waits for the requests on keys in its range that arrived before it, so it sees every write
  *   the guest issued before the batch (and every write that completed before the scan began).
+ * - A request not answered within `requestTimeoutMs` of its arrival is answered IoError then
+ *   (S3 slow or down): a request queued behind others on its key would otherwise wait for all of
+ *   them, each up to its own S3 deadline. One still queued when that happens is never run; one
+ *   already running may still take effect (which IoError allows).
  * - The peer may be any local process of this user: a frame that breaks the protocol closes
  *   that connection only (one log line); nothing a client sends can crash the server.
  */
@@ -31,6 +35,8 @@ export interface IpcServerOptions {
   maxInflight?: number;
   /** One line per notable event (dropped clients); default: stderr. */
   log?: (line: string) => void;
+  /** Answer IoError to a request still unanswered this long after it arrived; default: never. */
+  requestTimeoutMs?: number;
   /** More statistics for STATS requests (e.g. the proxy's configuration). */
   extraStats?: () => Record<string, number | string>;
 }
@@ -49,7 +55,7 @@ interface Connection {
 /** A connection with this many unanswered requests stops being read until it drains to half. */
 const MAX_PENDING_PER_CONNECTION = 4096;
 
-const COUNTERS = ['connections', 'requests', 'put', 'get', 'delete', 'scan', 'scanKeys', 'stats', 'ok', 'notFound', 'ioErrors', 'droppedClients', 'maxInflight'] as const;
+const COUNTERS = ['connections', 'requests', 'put', 'get', 'delete', 'scan', 'scanKeys', 'stats', 'ok', 'notFound', 'ioErrors', 'droppedClients', 'maxInflight', 'timedOut', 'expiredUnrun'] as const;
 type Counter = (typeof COUNTERS)[number];
 
 export class IpcServer {
@@ -177,8 +183,29 @@ export class IpcServer {
       }
       return this.order.runAfter(inScanRange(req.key, params.end), () => this.limiter.run(() => this.scan(req.key, params)));
     }
+    const timeoutMs = this.options.requestTimeoutMs;
+    let expired = false;
+    const unrun = (): { status: WireStatus; value: Buffer } => {
+      this.counts.expiredUnrun++;
+      return { status: WireStatus.IoError, value: Buffer.alloc(0) }; // already answered
+    };
     // latin1 maps each byte to one character: a cheap, exact map key for binary keys.
-    return this.order.run(req.key.toString('latin1'), () => this.limiter.run(() => this.execute(req)));
+    const running = this.order.run(req.key.toString('latin1'), () =>
+      expired ? Promise.resolve(unrun()) : this.limiter.run(() => (expired ? Promise.resolve(unrun()) : this.execute(req))),
+    );
+    if (timeoutMs === undefined) return running;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        expired = true;
+        this.counts.timedOut++;
+        const why = `no answer within ${timeoutMs} ms (S3 slow or unreachable); it may or may not take effect`;
+        resolve(this.result(WireStatus.IoError, Buffer.from(why, 'utf8')));
+      }, timeoutMs);
+      void running.then((result) => {
+        clearTimeout(timer);
+        resolve(result); // after a timeout: ignored, the answer went out
+      });
+    });
   }
 
   /** One batch of a range scan (scanRequest.ts); never rejects. */

@@ -140,8 +140,12 @@ export class LogEngine implements Engine {
   private closed = false;
   /** Why this writer stopped: a newer writer fenced it. */
   private fencedBy: string | undefined;
-  /** The last segment PUT, if it failed (fencing.ts: numbers are never skipped). */
-  private failed: FailedSegment | undefined;
+  /**
+   * The failed PUTs of the next segment number, oldest first (fencing.ts: numbers are never
+   * skipped). All of them, not only the last: a PUT that timed out may still land later (an
+   * endpoint that stalled, then resumed), and any one of them may be the object found there.
+   */
+  private failed: FailedSegment[] = [];
   private readonly log: (line: string) => void;
   /** Writes accepted but not yet settled, per key (garbage collection must not copy over them). */
   private readonly pending = new Map<string, number>();
@@ -469,26 +473,30 @@ export class LogEngine implements Engine {
         batch.map((p) => p.record),
       );
       const started = performance.now();
-      let outcome: 'stored' | 'earlier';
+      let outcome: 'stored' | FailedSegment;
       try {
         outcome = await this.putSegment(number, segment.body);
       } catch (err) {
         this.counts.flushFailures++;
         this.counts.writesFailed += batch.length;
-        if (!(err instanceof FencedError)) this.failed = { number, segment, batch };
+        if (!(err instanceof FencedError)) {
+          if (this.failed[0]?.number !== number) this.failed = [];
+          this.failed.push({ number, segment, batch });
+        }
         const why = err instanceof Error ? err.message : String(err);
         throw new Error(`segment ${number} with ${batch.length} writes may or may not have been stored: ${why}`, { cause: err });
       }
       this.flushLatency.add(performance.now() - started);
-      if (outcome === 'earlier') {
-        // The earlier PUT of this number, reported failed, landed after all: its writes took
-        // effect (which "failed" allows). This batch goes to the next number.
-        const earlier = this.failed!;
-        this.failed = undefined;
+      if (outcome !== 'stored') {
+        // An earlier PUT of this number, reported failed, landed after all: its writes took
+        // effect (which "failed" allows); the other failed ones never will. This batch goes to
+        // the next number.
+        const earlier = outcome;
+        this.failed = [];
         this.applySegment(earlier.number, earlier.segment, earlier.batch);
         continue;
       }
-      this.failed = undefined;
+      this.failed = [];
       this.applySegment(number, segment, batch);
       return;
     }
@@ -499,7 +507,7 @@ export class LogEngine implements Engine {
    * there is the earlier failed PUT of this number. Rejects with the S3 failure, or with a
    * FencedError when another writer holds the number (a newer writer's fence).
    */
-  private async putSegment(number: number, body: Buffer): Promise<'stored' | 'earlier'> {
+  private async putSegment(number: number, body: Buffer): Promise<'stored' | FailedSegment> {
     const name = segmentName(this.prefix, number);
     try {
       await this.store.put(name, body, { ifNoneMatch: true });
@@ -508,7 +516,8 @@ export class LogEngine implements Engine {
       if (!isPreconditionFailed(err)) throw err;
       const stored = await this.store.get(name);
       if (stored?.equals(body)) return 'stored'; // our own PUT, retried after its response was lost
-      if (this.failed?.number === number && stored?.equals(this.failed.segment.body)) return 'earlier';
+      const earlier = this.failed.find((f) => f.number === number && stored?.equals(f.segment.body));
+      if (earlier !== undefined) return earlier;
       await this.checkFenced();
       if (this.fencedBy === undefined) {
         this.fencedBy = `stopped: segment ${number} was written by another writer of this prefix (epoch ${this.writer.epoch} is still the newest)`;

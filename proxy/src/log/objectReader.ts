@@ -1,7 +1,9 @@
 /**
  * Reading one object and decoding it, with the retries s3rver needs: it writes objects in place
  * and can answer a GET that races a write (or a write torn by a crash) with a short object, so a
- * failed check is retried a few times before the object is declared damaged.
+ * failed check is retried a few times before the object is declared damaged. (A body damaged in
+ * transit fails the same checks, and is retried the same way.) An S3Failure is not retried here:
+ * the store has retried it already, up to its deadline (s3/retryPolicy.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { S3Failure, type ByteRange, type ObjectStore } from '../s3/objectStore.js';
@@ -38,7 +40,8 @@ export async function readChecked<T>(
       if (body === undefined) return { ok: false, reason: 'missing', torn: true };
       return { ok: true, value: decode(body), bytes: body.length };
     } catch (err) {
-      if (!(err instanceof CorruptionError || err instanceof S3Failure)) throw err;
+      if (err instanceof S3Failure) return { ok: false, reason: err.message, torn: false };
+      if (!(err instanceof CorruptionError)) throw err;
       reason = err.message;
       torn = err instanceof TruncatedError;
     }

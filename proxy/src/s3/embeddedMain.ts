@@ -14,11 +14,13 @@
  * without an IPC channel it prints `hermitkv-s3: listening on URL` instead. SIGTERM/SIGINT stop it.
  *
  * PUT with `If-None-Match: *` is honoured (conditionalCreates.ts) unless
- * `--ignore-conditional-writes` (tests: an endpoint without them, as s3rver alone is).
+ * `--ignore-conditional-writes` (tests: an endpoint without them, as s3rver alone is). A PUT is
+ * stored only once its whole body has arrived (wholeUploads.ts), as S3 does.
  */
 import { mkdirSync } from 'node:fs';
 import S3rver from 's3rver';
 import { honourConditionalCreates } from './conditionalCreates.js';
+import { storeWholeUploadsOnly } from './wholeUploads.js';
 
 interface Args {
   dir: string;
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
   mkdirSync(args.dir, { recursive: true });
   const server = new S3rver({ address: '127.0.0.1', port: args.port, directory: args.dir, silent: true, vhostBuckets: false });
   if (!args.ignoreConditionalWrites) honourConditionalCreates(server);
+  storeWholeUploadsOnly(server); // after: it must run first
   const address = await server.run();
 
   let stopping = false;

@@ -11,8 +11,9 @@
  *  - The delay is **added** to whatever the endpoint takes: measured latency = throttle wait +
  *    sampled delay + the endpoint's own service time. On loopback the last term is a few ms (see
  *    NOTES-v86.md); against real S3 leave the model off.
- *  - One sample per SDK command (the middleware sits in the `initialize` step, outside the SDK's
- *    retries), so a retried request is delayed once.
+ *  - One sample per SDK command. objectStore.ts sends every attempt as a command of its own (its
+ *    retries, not the SDK's: retryPolicy.ts), so a retried request is delayed again, as a real
+ *    retry would be, and the delay counts against the attempt's timeout.
  *  - PUT-like requests (PUT, DELETE, CreateBucket, anything that is not a read) draw from the
  *    `put` distribution; GET-like (GET, HEAD, LIST, HeadBucket) from `get`. Each class has its
  *    own seeded generator, so a class's sequence of delays does not depend on how the two
@@ -22,7 +23,7 @@
  *    "prefix" to be the object name up to its last `/` (hermitkv's names put one kind of object
  *    under one such prefix), which is the conservative reading: one partition per directory.
  *    A request over the rate is **queued** until its token arrives. Real S3 answers 503 SlowDown
- *    and the SDK retries with backoff instead, so queueing is the optimistic bound of that.
+ *    and the client retries with backoff instead, so queueing is the optimistic bound of that.
  *    The bucket holds a tenth of a second of tokens: S3 publishes no burst allowance, and a
  *    short burst should not get through at many times the rate.
  */
