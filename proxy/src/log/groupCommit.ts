@@ -12,6 +12,15 @@
  * the others queue behind it — so each write waits for two flushes and a PUT carries N/2 writes.
  * A lone writer released alone finds itself queued and never waits.
  *
+ * Some released writers cannot come back during the gather: the IPC server runs writes to one
+ * key one after another, so a writer whose next key is already queued here waits for the very
+ * flush that is gathering. With 64 writers on 512–1,000 keys that is a few writers in almost
+ * every cycle, and waiting for all of them made nearly every flush sit out its whole timeout
+ * (10 ms of a ~40 ms cycle). So the gather also ends once most of the released writers
+ * (GATHER_MOST) are queued and none arrived for GATHER_QUIET_MS: released writers come back
+ * together (one IRQ wakes them, and the hypervisor relays what they submit in one write), so a
+ * quiet millisecond after most of them means the rest are not on their way.
+ *
  * Each submitted item's promise settles with its batch: resolved once flush() resolved (the
  * batch, and every batch before it, is durable), rejected with flush()'s error otherwise. A
  * failed batch does not stop later ones.
@@ -22,6 +31,9 @@ export interface Flush<T> {
 
 /** The longest a flush waits for released writers to come back (see the header). */
 export const GATHER_MAX_MS = 10;
+/** A gather with this share of the released writers queued ends after a quiet GATHER_QUIET_MS. */
+export const GATHER_MOST = 0.75;
+export const GATHER_QUIET_MS = 1;
 
 interface Waiting<T> {
   item: T;
@@ -40,6 +52,8 @@ export class GroupCommit<T> {
   private lastFlushMs = 0;
   /** Gathering waits begun, for statistics and tests. */
   private gatherWaits = 0;
+  /** Items ever submitted: a gather sees whether any arrived since it last looked. */
+  private arrivals = 0;
   /** Ends the current gathering wait early; undefined when not gathering. */
   private gathered: (() => void) | undefined;
 
@@ -51,6 +65,7 @@ export class GroupCommit<T> {
   submit(item: T, bytes: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ item, bytes, resolve, reject });
+      this.arrivals++;
       if (this.gathered !== undefined && this.enoughQueued()) this.gathered();
       if (!this.running && !this.scheduled) {
         this.scheduled = true;
@@ -102,13 +117,26 @@ export class GroupCommit<T> {
     const ms = Math.min(GATHER_MAX_MS, this.lastFlushMs / 2);
     if (this.enoughQueued() || ms < 0.1) return Promise.resolve();
     this.gatherWaits++;
+    const deadline = performance.now() + ms;
+    const most = Math.ceil(this.released * GATHER_MOST);
     return new Promise<void>((resolve) => {
+      let seen = this.arrivals;
+      let timer: NodeJS.Timeout;
       const done = (): void => {
         clearTimeout(timer);
         this.gathered = undefined;
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      // Every GATHER_QUIET_MS: stop if nothing arrived since the last look and most are here.
+      const look = (): void => {
+        const quiet = this.arrivals === seen;
+        seen = this.arrivals;
+        const left = deadline - performance.now();
+        // Timers run on a millisecond clock and may fire a little early: do not re-arm for a crumb.
+        if ((quiet && this.queue.length >= most) || left < 0.5) done();
+        else timer = setTimeout(look, Math.min(GATHER_QUIET_MS, left));
+      };
+      timer = setTimeout(look, Math.min(GATHER_QUIET_MS, ms));
       this.gathered = done;
     });
   }
