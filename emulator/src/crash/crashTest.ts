@@ -21,6 +21,7 @@ import { WireOp, WireStatus } from '../../../proxy/src/ipc/protocol.js';
 import { EMBEDDED_CREDENTIALS, EMBEDDED_REGION } from '../../../proxy/src/s3/config.js';
 import { ObjectStore } from '../../../proxy/src/s3/objectStore.js';
 import { startEmbeddedEndpoint, type EmbeddedEndpoint } from '../../../proxy/src/s3/embeddedEndpoint.js';
+import { seededRandom } from '../../../proxy/src/s3/latencyModel.js';
 import { ConsoleHistory } from '../check/consoleHistory.js';
 import { checkLinearizable, type KvOperation, type RegisterValue } from '../check/linearizability.js';
 import { ProxyClient } from '../ipc/proxyClient.js';
@@ -111,7 +112,7 @@ function persistent(engine: string): boolean {
 
 export async function runCrashTest(options: CrashTestOptions): Promise<CrashTestReport> {
   const started = performance.now();
-  const rng = mulberry32(options.seed);
+  const rng = seededRandom(options.seed); // a run's kill schedule repeats with --seed
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hermitkv-crashtest-'));
   const socket = path.join(dir, 'proxy.sock');
   const prefix = `crashtest-${process.pid}-${Date.now().toString(36)}/`;
@@ -351,16 +352,4 @@ function sleep(ms: number): Promise<void> {
 /** A timeout that does not keep the process alive once everything else is done. */
 function guard(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-/** A small seeded PRNG, so that a run's kill schedule can be repeated with --seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

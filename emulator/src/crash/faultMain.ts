@@ -7,13 +7,10 @@
  * stops the S3 endpoint mid-run in half the cycles. Prints operations verified, faults injected
  * by kind, retries, operations that gave up, and violations; exit status 1 on any violation.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { REPO_ROOT } from '../paths.js';
 import { runCrashTest } from './crashTest.js';
-import { stopAll } from './processes.js';
+import { kvcrashImage, stopAllOnSignals } from './commandSetup.js';
 import { failed, summaryLines } from './summary.js';
 
 const argv = yargs(hideBin(process.argv))
@@ -36,17 +33,8 @@ const argv = yargs(hideBin(process.argv))
   .version(false)
   .parseSync();
 
-const image = path.join(REPO_ROOT, 'images', 'kvcrash.elf');
-if (!existsSync(image)) {
-  console.error(`faulttest: ${image} is missing; build the guest images with \`make image\``);
-  process.exit(2);
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    stopAll();
-    process.exit(130);
-  });
-}
+const image = kvcrashImage('faulttest');
+stopAllOnSignals();
 
 const seed = argv.seed ?? Date.now() % 2 ** 31;
 console.log(

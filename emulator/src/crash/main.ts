@@ -2,13 +2,10 @@
  * `npm run crashtest -- --cycles N [--seed S] [--engine log]`: see crashTest.ts. Prints one line
  * per cycle and a summary; exit status 1 on any violation.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { REPO_ROOT } from '../paths.js';
 import { runCrashTest } from './crashTest.js';
-import { stopAll } from './processes.js';
+import { kvcrashImage, stopAllOnSignals } from './commandSetup.js';
 import { failed, summaryLines } from './summary.js';
 
 const argv = yargs(hideBin(process.argv))
@@ -32,17 +29,8 @@ const argv = yargs(hideBin(process.argv))
   .version(false)
   .parseSync();
 
-const image = path.join(REPO_ROOT, 'images', 'kvcrash.elf');
-if (!existsSync(image)) {
-  console.error(`crashtest: ${image} is missing; build the guest images with \`make image\``);
-  process.exit(2);
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    stopAll(); // the proxy, hypervisor and S3 endpoint it started
-    process.exit(130);
-  });
-}
+const image = kvcrashImage('crashtest');
+stopAllOnSignals();
 
 const seed = argv.seed ?? Date.now() % 2 ** 31;
 console.log(`crashtest: ${argv.cycles} cycles, engine ${argv.engine}, seed ${seed}, ${argv.threads} threads on ${argv.keys} keys, ${argv.millis} ms per cycle`);
