@@ -90,6 +90,42 @@ async function overwriteHalf(engine: LogEngine, model: Model, ever: Set<string>,
 }
 
 describe('garbage collection', () => {
+  test('a writer restarted more often than every gcEvery segments still collects: the dead segments it starts with count', async () => {
+    const prefix = uniquePrefix('gc-restarts');
+    const model: Model = new Map();
+    const ever = new Set<string>();
+    const segments = async (): Promise<number> => {
+      let n = 0;
+      for await (const _ of newStore().list(`${prefix}log/`)) n++;
+      return n;
+    };
+    let gcRuns = 0;
+    // Four lifetimes of 15 one-write segments each on 3 hot keys, each shorter than gcEvery (20):
+    // counting from zero at every start, no lifetime would ever reach a garbage collection.
+    for (let life = 0; life < 4; life++) {
+      const engine = await open(prefix, { gcEverySegments: 20, checkpointEvery: 4 });
+      for (let i = 0; i < 15; i++) {
+        const k = `hot${i % 3}`;
+        const v = b(`v${life}-${i}`);
+        model.set(k, v);
+        ever.add(k);
+        await engine.put(b(k), v);
+      }
+      if (life < 3) {
+        gcRuns += engine.stats()['log.gcRuns']!;
+        abandon(engine); // as a SIGKILL would: no closing checkpoint
+        continue;
+      }
+      await engine.close(); // waits for a garbage collection in progress
+      gcRuns += engine.stats()['log.gcRuns']!;
+      await expectModel(engine, model, ever);
+    }
+    expect(gcRuns).toBeGreaterThan(0);
+    // 60 write segments and 4 fences were written; what is left is the few segments written
+    // after the last collection and those it could not yet delete.
+    expect(await segments()).toBeLessThan(30);
+  });
+
   test('overwriting half the keys: stored bytes within 1.5x of live after GC, nothing lost', async () => {
     const prefix = uniquePrefix('gc-half');
     const model: Model = new Map();

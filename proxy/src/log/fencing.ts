@@ -84,19 +84,31 @@ export async function claimEpoch(store: ObjectStore, prefix: string): Promise<nu
   return epoch;
 }
 
+/** Where the fence went, and the segment numbers the log held before it. */
+export interface Fence {
+  number: number;
+  /** Every segment number listed before the fence was written. */
+  listed: number[];
+}
+
 /**
  * Writes a fence segment at the first free segment number (trying the next one while an older
  * writer keeps taking them), before recovery reads the log: every segment the older writer
- * stored is then below the fence, and its next PUT meets it. Resolves with the fence's number.
+ * stored is then below the fence, and its next PUT meets it. The listing it needs anyway is
+ * returned, so that the engine can tell how much garbage it starts with.
  */
-export async function writeFence(store: ObjectStore, prefix: string): Promise<number> {
-  let number = 1;
-  for await (const o of store.list(prefix + SEGMENT_DIR)) number = Math.max(number, (parseNumberedName(prefix, SEGMENT_DIR, o.name) ?? 0) + 1);
+export async function writeFence(store: ObjectStore, prefix: string): Promise<Fence> {
+  const listed: number[] = [];
+  for await (const o of store.list(prefix + SEGMENT_DIR)) {
+    const n = parseNumberedName(prefix, SEGMENT_DIR, o.name);
+    if (n !== undefined) listed.push(n);
+  }
+  let number = listed.reduce((a, b) => Math.max(a, b), 0) + 1;
   for (let attempt = 0; ; attempt++, number++) {
     const fence = encodeSegment(number, 'fence', []).body;
     try {
       await store.put(segmentName(prefix, number), fence, { ifNoneMatch: true });
-      return number;
+      return { number, listed };
     } catch (err) {
       if (!isPreconditionFailed(err)) throw err;
       if (attempt >= 1000) throw new Error(`could not fence the previous writer of ${prefix || 'the bucket'}: it took 1000 segment numbers in a row`);

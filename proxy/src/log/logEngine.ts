@@ -91,14 +91,14 @@ export async function openLogEngine(options: LogEngineOptions): Promise<LogEngin
   const conditionalWrites = await probeConditionalWrites(options.store, options.prefix);
   const epoch = await claimEpoch(options.store, options.prefix);
   // Without conditional creates a fence could overwrite an older writer's segment: none then.
-  if (conditionalWrites === 'honoured') await writeFence(options.store, options.prefix);
+  const fence = conditionalWrites === 'honoured' ? await writeFence(options.store, options.prefix) : undefined;
   const state = await recover({
     store: options.store,
     prefix: options.prefix,
     corruptRetries: options.corruptRetries ?? 3,
     concurrency: options.recoveryConcurrency ?? 16,
   });
-  return new LogEngine(options, state, { epoch, conditionalWrites });
+  return new LogEngine(options, state, { epoch, conditionalWrites }, fence?.listed);
 }
 
 /** A segment whose PUT failed: it may have landed, so its number is tried again, never skipped. */
@@ -180,6 +180,7 @@ export class LogEngine implements Engine {
     options: LogEngineOptions,
     state: RecoveredState,
     readonly writer: WriterFence = { epoch: 0, conditionalWrites: 'ignored' },
+    segmentsAtStart?: readonly number[],
   ) {
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.store = options.store;
@@ -206,6 +207,13 @@ export class LogEngine implements Engine {
       bytesSince: state.bytesSinceCheckpoint,
     });
     this.gcEvery = options.gcEverySegments ?? 0;
+    if (segmentsAtStart !== undefined) {
+      // The dead segments this writer starts with count towards its first garbage collection: a
+      // proxy restarted more often than every gcEvery segments would otherwise never collect,
+      // and every start LISTs (and recovery slows with) an ever longer log.
+      const use = this.index.segmentUse();
+      this.segmentsSinceGc = segmentsAtStart.filter((n) => !use.has(n)).length;
+    }
     this.gc = new GarbageCollector(
       {
         store: this.store,
