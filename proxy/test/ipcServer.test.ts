@@ -7,6 +7,7 @@ import { rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { IpcServer } from '../src/ipc/server.js';
 import { MAX_FRAME_BYTES, WireOp, WireStatus, encodeRequest } from '../src/ipc/protocol.js';
+import { SCAN_MIN_BATCH, encodeScanParams } from '../src/ipc/scanWire.js';
 import { ScriptedEngine } from './support/scriptedEngine.js';
 import { tempDir } from './support/env.js';
 import { WireClient } from './support/wireClient.js';
@@ -164,6 +165,29 @@ describe('IPC server', () => {
     await closing;
     await client.whenClosed();
     expect(() => statSync(socketPath)).toThrow();
+  });
+
+  test('a scan batch queued behind a stuck write on a key in its range gets IoError in time and never runs', async () => {
+    await server.close();
+    server = await IpcServer.start({ socketPath, engine, maxInflight: 8, requestTimeoutMs: 300, log: (line) => logLines.push(line) });
+    engine.hold('m-slow');
+    const client = await connect();
+    const started = performance.now();
+    const write = client.request(WireOp.Put, 'm-slow', 'running');
+    const scan = client.request(WireOp.Scan, 'm', encodeScanParams({ capacity: SCAN_MIN_BATCH, end: Buffer.from('n'), after: false }));
+    const outside = client.request(WireOp.Scan, 'a', encodeScanParams({ capacity: SCAN_MIN_BATCH, end: Buffer.from('b'), after: false }));
+    expect((await outside).status).toBe(WireStatus.Ok); // a range without the stuck key is not held up
+    const [w, sc] = await Promise.all([write, scan]);
+    const took = performance.now() - started;
+    expect([w.status, sc.status]).toEqual([WireStatus.IoError, WireStatus.IoError]);
+    expect(sc.value.toString()).toMatch(/no answer within 300 ms/);
+    expect(took).toBeLessThan(1000);
+    engine.release('m-slow');
+    await client.request(WireOp.Get, 'm-slow');
+    const stats = JSON.parse((await client.request(WireOp.Stats, '')).value.toString('utf8')) as Record<string, number>;
+    expect(stats['ipc.timedOut']).toBe(2);
+    expect(stats['ipc.expiredUnrun']).toBe(1); // the scan
+    expect(stats['ipc.scan']).toBe(1); // only the other range's batch ran
   });
 
   test('a request unanswered within requestTimeoutMs gets IoError; one still queued then is never run', async () => {

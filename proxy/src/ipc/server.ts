@@ -10,7 +10,7 @@
  *   (ordering.ts), and at most maxInflight engine operations run at once. A SCAN batch first
  *   waits for the requests on keys in its range that arrived before it, so it sees every write
  *   the guest issued before the batch (and every write that completed before the scan began).
- * - A request not answered within `requestTimeoutMs` of its arrival is answered IoError then
+ * - A request (a scan batch too) not answered within `requestTimeoutMs` of its arrival is answered IoError then
  *   (S3 slow or down): a request queued behind others on its key would otherwise wait for all of
  *   them, each up to its own S3 deadline. One still queued when that happens is never run; one
  *   already running may still take effect (which IoError allows).
@@ -171,8 +171,20 @@ export class IpcServer {
     });
   }
 
-  /** Runs req in its place: after earlier requests on its key (a scan: on any key of its range). */
+  /**
+   * Runs req in its place: after earlier requests on its key (a scan: on any key of its range),
+   * answered IoError if that takes longer than requestTimeoutMs; a request still queued then is
+   * never run.
+   */
   private ordered(req: WireRequest): Promise<{ status: WireStatus; value: Buffer }> {
+    let expired = false;
+    const unrun = (): { status: WireStatus; value: Buffer } => {
+      this.counts.expiredUnrun++;
+      return { status: WireStatus.IoError, value: Buffer.alloc(0) }; // already answered
+    };
+    const unlessExpired = (work: () => Promise<{ status: WireStatus; value: Buffer }>) => () =>
+      expired ? Promise.resolve(unrun()) : this.limiter.run(() => (expired ? Promise.resolve(unrun()) : work()));
+    let running: Promise<{ status: WireStatus; value: Buffer }>;
     if (req.op === WireOp.Scan) {
       let params: ScanParams;
       try {
@@ -181,18 +193,12 @@ export class IpcServer {
         if (!(err instanceof ProtocolError)) throw err;
         return Promise.resolve(this.result(WireStatus.Invalid, Buffer.from(err.message, 'utf8')));
       }
-      return this.order.runAfter(inScanRange(req.key, params.end), () => this.limiter.run(() => this.scan(req.key, params)));
+      running = this.order.runAfter(inScanRange(req.key, params.end), unlessExpired(() => this.scan(req.key, params)));
+    } else {
+      // latin1 maps each byte to one character: a cheap, exact map key for binary keys.
+      running = this.order.run(req.key.toString('latin1'), unlessExpired(() => this.execute(req)));
     }
     const timeoutMs = this.options.requestTimeoutMs;
-    let expired = false;
-    const unrun = (): { status: WireStatus; value: Buffer } => {
-      this.counts.expiredUnrun++;
-      return { status: WireStatus.IoError, value: Buffer.alloc(0) }; // already answered
-    };
-    // latin1 maps each byte to one character: a cheap, exact map key for binary keys.
-    const running = this.order.run(req.key.toString('latin1'), () =>
-      expired ? Promise.resolve(unrun()) : this.limiter.run(() => (expired ? Promise.resolve(unrun()) : this.execute(req))),
-    );
     if (timeoutMs === undefined) return running;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
