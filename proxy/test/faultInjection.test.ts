@@ -13,7 +13,7 @@ import { startEmbeddedEndpoint, type EmbeddedEndpoint } from '../src/s3/embedded
 import { FAULT_KINDS, FaultInjector, type FaultKind } from '../src/s3/faultInjection.js';
 import { ObjectStore, S3Failure, type ObjectStoreOptions } from '../src/s3/objectStore.js';
 import { parseReliabilityFlags } from '../src/s3/reliabilityFlags.js';
-import { backoffMs, DEFAULT_RETRY_POLICY, isRetryable } from '../src/s3/retryPolicy.js';
+import { backoffMs, DEFAULT_RETRY_POLICY, isRetryable, policyForTransfer } from '../src/s3/retryPolicy.js';
 import { tempDir, uniquePrefix } from './support/env.js';
 
 const BUCKET = 'hermitkv-faults';
@@ -150,6 +150,18 @@ describe('fault injection against the embedded endpoint', () => {
     expect((err as Error).message).toMatch(/^S3 PUT .* failed: 503 SlowDown \(gave up after \d+ attempts in \d+ ms \(deadline 400 ms\)/);
     expect(took).toBeLessThan(400 + 250); // the deadline, and timers late on a loaded machine
     expect(store.stats()['s3.gaveUp']).toBe(1);
+  });
+
+  test('a big body gets a second more per MiB on its attempt timeout and deadline', async () => {
+    expect(policyForTransfer(DEFAULT_RETRY_POLICY, 100)).toBe(DEFAULT_RETRY_POLICY);
+    const big = policyForTransfer(DEFAULT_RETRY_POLICY, 3 * 1024 * 1024);
+    expect([big.attemptTimeoutMs, big.deadlineMs]).toEqual([DEFAULT_RETRY_POLICY.attemptTimeoutMs + 3000, DEFAULT_RETRY_POLICY.deadlineMs + 3000]);
+    const store = storeWith({ faults: { rate: 1, seed: 2, kinds: ['slowdown'] }, retry: { deadlineMs: 400 } });
+    const started = performance.now();
+    const err = await store.put(`${prefix}big`, Buffer.alloc(1024 * 1024, 7)).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/\(deadline 1400 ms\)/);
+    // Gave up only when the next pause (under 1 s) would pass 1400 ms: past the small-object deadline.
+    expect(performance.now() - started).toBeGreaterThan(400);
   });
 
   test('a stopped endpoint (SIGSTOP): operations fail within the deadline, then work once it resumes', async () => {

@@ -33,7 +33,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
 import { FAULT_MIDDLEWARE_NAME, FaultInjector, faultMiddleware, type FaultOptions } from './faultInjection.js';
 import { LATENCY_MIDDLEWARE_NAME, LatencyModel, latencyMiddleware, type LatencyModelOptions } from './latencyModel.js';
-import { backoffMs, checkRetryPolicy, DEFAULT_RETRY_POLICY, isRetryable, type RetryPolicy } from './retryPolicy.js';
+import { backoffMs, checkRetryPolicy, DEFAULT_RETRY_POLICY, isRetryable, policyForTransfer, type RetryPolicy } from './retryPolicy.js';
 import { S3Failure, shortName, toFailure, type S3Op } from './s3Failure.js';
 
 // Engines import the failure type from here, the one S3 module they know.
@@ -67,6 +67,16 @@ export interface ObjectInfo {
 export interface PutOptions {
   /** Ask S3 to refuse the PUT if the object exists (`If-None-Match: *`). s3rver ignores it. */
   ifNoneMatch?: boolean;
+}
+
+/** How ObjectStore.run treats one operation. */
+interface RunOptions {
+  /** Told each time a retryable failure is retried. */
+  onRetry?: () => void;
+  /** A 404 for the object itself is an answer, not an error to count. */
+  missingOk?: boolean;
+  /** Body bytes the operation moves, when known: big ones get longer limits (policyForTransfer). */
+  bytes?: number;
 }
 
 /** Inclusive byte range, as in HTTP `Range: bytes=start-end`. */
@@ -169,7 +179,7 @@ export class ObjectStore {
             }),
             { abortSignal },
           ),
-        () => (uncertain = true),
+        { onRetry: () => (uncertain = true), bytes: body.length },
       );
     } catch (err) {
       if (!(options.ifNoneMatch && uncertain && err instanceof S3Failure && err.httpStatus === 412)) throw err;
@@ -197,7 +207,7 @@ export class ObjectStore {
       const body = res.Body === undefined ? new Uint8Array(0) : await res.Body.transformToByteArray();
       this.verify(name, body, res.ContentLength, range === undefined ? res.Metadata?.[CRC_METADATA] : undefined);
       return body;
-    });
+    }, range === undefined ? 0 : range.end - range.start + 1); // a whole object's size is not known up front
     if (bytes === undefined) return undefined;
     this.counts.bytesIn += bytes.length;
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
@@ -283,14 +293,10 @@ export class ObjectStore {
    * between them, until one succeeds, one fails for good (not retryable), or the deadline comes.
    * onRetry is told each time a retryable failure is retried. Every error becomes an S3Failure.
    */
-  private async run<T>(
-    op: S3Op,
-    target: string,
-    attempt: (signal: AbortSignal) => Promise<T>,
-    onRetry?: () => void,
-    missingOk = false,
-  ): Promise<T> {
-    const { attemptTimeoutMs, deadlineMs } = this.policy;
+  private async run<T>(op: S3Op, target: string, attempt: (signal: AbortSignal) => Promise<T>, how: RunOptions = {}): Promise<T> {
+    const { onRetry, missingOk = false, bytes = 0 } = how;
+    const policy = policyForTransfer(this.policy, bytes);
+    const { attemptTimeoutMs, deadlineMs } = policy;
     const started = performance.now();
     let previous: S3Failure | undefined;
     for (let n = 0; ; n++) {
@@ -311,7 +317,7 @@ export class ObjectStore {
         if (!(missingOk && isMissing(failure))) this.counts.errors++;
         throw failure;
       }
-      const pause = backoffMs(n, this.policy, this.jitter);
+      const pause = backoffMs(n, policy, this.jitter);
       const elapsed = performance.now() - started;
       if (elapsed + pause >= deadlineMs) {
         this.counts.gaveUp++;
@@ -326,9 +332,9 @@ export class ObjectStore {
   }
 
   /** Like run, but a 404 for the object itself resolves undefined. */
-  private async runOrMissing<T>(op: S3Op, target: string, attempt: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
+  private async runOrMissing<T>(op: S3Op, target: string, attempt: (signal: AbortSignal) => Promise<T>, bytes = 0): Promise<T | undefined> {
     try {
-      return await this.run(op, target, attempt, undefined, true);
+      return await this.run(op, target, attempt, { missingOk: true, bytes });
     } catch (err) {
       if (!(err instanceof S3Failure && isMissing(err))) throw err;
       this.counts.notFound++;

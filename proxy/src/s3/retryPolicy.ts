@@ -77,6 +77,21 @@ export function requestBudgetMs(policy: Pick<RetryPolicy, 'deadlineMs'>): number
   return 2 * policy.deadlineMs + 500;
 }
 
+const MIB = 1024 * 1024;
+
+/**
+ * The policy for an operation that moves `bytes` of body: the attempt timeout and the deadline
+ * are sized for small objects, so a big one (a checkpoint of millions of keys, an 8 MiB sorted
+ * run, a full segment) gets one more second per MiB on each. It is given up only when S3 moves it
+ * slower than about 1 MiB/s; otherwise a slow link would cut it off on every attempt and it would
+ * never be written.
+ */
+export function policyForTransfer(policy: Readonly<RetryPolicy>, bytes: number): Readonly<RetryPolicy> {
+  const extraMs = (bytes / MIB) * 1000;
+  if (extraMs < 1) return policy;
+  return { ...policy, attemptTimeoutMs: policy.attemptTimeoutMs + extraMs, deadlineMs: policy.deadlineMs + extraMs };
+}
+
 export function checkRetryPolicy(policy: RetryPolicy): void {
   for (const [name, v] of Object.entries(policy)) {
     if (!(Number.isFinite(v) && v > 0)) throw new Error(`retry policy: ${name} must be a positive number of ms, not ${v}`);
