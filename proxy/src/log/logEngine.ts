@@ -24,6 +24,7 @@ import { GarbageCollector, type GcOptions, type GcRunReport } from './gc.js';
 import { GroupCommit } from './groupCommit.js';
 import { KeyIndex, keyString, type IndexEntry } from './keyIndex.js';
 import { LatencyWindow } from './latency.js';
+import { Maintenance } from './maintenance.js';
 import { claimEpoch, FencedError, isPreconditionFailed, newestEpoch, probeConditionalWrites, writeFence, type ConditionalWrites } from './fencing.js';
 import { claimPrefix } from './marker.js';
 import { readChecked, type ReadCounters } from './objectReader.js';
@@ -150,15 +151,9 @@ export class LogEngine implements Engine {
   /** Writes accepted but not yet settled, per key (garbage collection must not copy over them). */
   private readonly pending = new Map<string, number>();
   private readonly gc: GarbageCollector;
-  private readonly gcEvery: number;
-  private segmentsSinceGc = 0;
   private readonly compactor: Compactor;
-  private readonly compactEvery: number;
-  private readonly compactMinBytes: number;
-  private readonly compactRatio: number;
-  private segmentsSinceCompaction = 0;
-  /** The garbage collection or compaction running (at most one at a time). */
-  private maintenance: Promise<unknown> | undefined;
+  /** Background garbage collection and compaction, at most one at a time. */
+  private readonly maintenance: Maintenance;
   private readonly counts = {
     puts: 0,
     gets: 0,
@@ -206,14 +201,6 @@ export class LogEngine implements Engine {
       segmentsSince: state.segmentsSinceCheckpoint,
       bytesSince: state.bytesSinceCheckpoint,
     });
-    this.gcEvery = options.gcEverySegments ?? 0;
-    if (segmentsAtStart !== undefined) {
-      // The dead segments this writer starts with count towards its first garbage collection: a
-      // proxy restarted more often than every gcEvery segments would otherwise never collect,
-      // and every start LISTs (and recovery slows with) an ever longer log.
-      const use = this.index.segmentUse();
-      this.segmentsSinceGc = segmentsAtStart.filter((n) => !use.has(n)).length;
-    }
     this.gc = new GarbageCollector(
       {
         store: this.store,
@@ -229,9 +216,6 @@ export class LogEngine implements Engine {
       },
       options.gc,
     );
-    this.compactEvery = options.compactEverySegments ?? 0;
-    this.compactMinBytes = options.compactMinBytes ?? 4 * 1024 * 1024;
-    this.compactRatio = options.compactRatio ?? 0.1;
     this.compactor = new Compactor(
       {
         store: this.store,
@@ -246,6 +230,13 @@ export class LogEngine implements Engine {
       },
       options.compaction,
     );
+    this.maintenance = new Maintenance(this.gc, this.compactor, this.index, () => this.closed, {
+      gcEvery: options.gcEverySegments ?? 0,
+      compactEvery: options.compactEverySegments ?? 0,
+      compactMinBytes: options.compactMinBytes ?? 4 * 1024 * 1024,
+      compactRatio: options.compactRatio ?? 0.1,
+    });
+    if (segmentsAtStart !== undefined) this.maintenance.countDeadAtStart(segmentsAtStart);
   }
 
   put(key: Buffer, value: Buffer): Promise<void> {
@@ -301,15 +292,13 @@ export class LogEngine implements Engine {
   }
 
   /** Runs one garbage collection now (waits for a background run first). */
-  async collectGarbage(): Promise<GcRunReport> {
-    while (this.maintenance !== undefined) await this.maintenance.catch(() => undefined);
-    return this.startGc();
+  collectGarbage(): Promise<GcRunReport> {
+    return this.maintenance.collectGarbage();
   }
 
   /** Runs one compaction now (waits for a background garbage collection or compaction first). */
-  async compact(): Promise<CompactionReport> {
-    while (this.maintenance !== undefined) await this.maintenance.catch(() => undefined);
-    return this.startCompaction();
+  compact(): Promise<CompactionReport> {
+    return this.maintenance.compact();
   }
 
   stats(): Record<string, number> {
@@ -369,7 +358,7 @@ export class LogEngine implements Engine {
   /** Flushes what is pending, finishes (and, if configured, writes) a checkpoint. */
   async close(): Promise<void> {
     this.closed = true;
-    await this.maintenance?.catch(() => undefined);
+    await this.maintenance.idle();
     await this.commit.drain();
     await this.checkpointer.finish(this.checkpointOnClose, () => this.snapshot());
   }
@@ -433,40 +422,6 @@ export class LogEngine implements Engine {
     if (this.closed) throw new Error('the log engine is closed');
     await this.commit.submit({ key: '', seq: 0, type: RecordType.Put, record: Buffer.alloc(0), seal: true }, 0);
     return this.checkpointer.checkpointNow(() => this.snapshot());
-  }
-
-  private startGc(): Promise<GcRunReport> {
-    this.segmentsSinceGc = 0;
-    return this.startMaintenance(this.gc.run(() => this.closed), this.gc);
-  }
-
-  private startCompaction(): Promise<CompactionReport> {
-    this.segmentsSinceCompaction = 0;
-    return this.startMaintenance(this.compactor.run(() => this.closed), this.compactor);
-  }
-
-  private startMaintenance<T>(run: Promise<T>, owner: { counts: { failures: number }; lastError: string | undefined }): Promise<T> {
-    this.maintenance = run;
-    void run
-      .catch((err: unknown) => {
-        owner.counts.failures++;
-        owner.lastError = err instanceof Error ? err.message : String(err);
-      })
-      .finally(() => {
-        if (this.maintenance === run) this.maintenance = undefined;
-      });
-    return run;
-  }
-
-  /** Level 0 (live bytes in segments) large next to level 1 (live bytes in runs)? */
-  private compactionDue(): boolean {
-    let level0 = 0;
-    let level1 = 0;
-    for (const [location, use] of this.index.segmentUse()) {
-      if (location < 0) level1 += use.liveBytes;
-      else level0 += use.liveBytes;
-    }
-    return level0 >= this.compactMinBytes && level0 >= this.compactRatio * level1;
   }
 
   /** Writes one batch as the next segment; on success applies it to the index and cache. */
@@ -554,17 +509,7 @@ export class LogEngine implements Engine {
     this.counts.maxRecordsPerSegment = Math.max(this.counts.maxRecordsPerSegment, batch.length);
     this.counts.bytesWritten += segment.body.length;
     this.checkpointer.noteSegment(segment.body.length, () => this.snapshot());
-    const idle = this.maintenance === undefined && !this.closed;
-    let compacting = false;
-    if (this.compactEvery > 0 && ++this.segmentsSinceCompaction >= this.compactEvery && idle) {
-      this.segmentsSinceCompaction = 0;
-      compacting = this.compactionDue();
-      if (compacting) void this.startCompaction().catch(() => undefined);
-    }
-    if (compacting) return;
-    if (this.gcEvery > 0 && ++this.segmentsSinceGc >= this.gcEvery && idle) {
-      void this.startGc().catch(() => undefined);
-    }
+    this.maintenance.noteSegment();
   }
 
   private snapshot(): Snapshot {
