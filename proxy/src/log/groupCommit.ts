@@ -44,6 +44,8 @@ interface Waiting<T> {
 
 export class GroupCommit<T> {
   private queue: Waiting<T>[] = [];
+  /** The bytes in queue, kept as it changes: gathering checks it on every submit. */
+  private queuedBytes = 0;
   private running = false;
   private scheduled = false;
   private idleWaiters: Array<() => void> = [];
@@ -65,6 +67,7 @@ export class GroupCommit<T> {
   submit(item: T, bytes: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ item, bytes, resolve, reject });
+      this.queuedBytes += bytes;
       this.arrivals++;
       if (this.gathered !== undefined && this.enoughQueued()) this.gathered();
       if (!this.running && !this.scheduled) {
@@ -142,10 +145,7 @@ export class GroupCommit<T> {
   }
 
   private enoughQueued(): boolean {
-    if (this.queue.length >= this.released) return true;
-    let bytes = 0;
-    for (const w of this.queue) bytes += w.bytes;
-    return bytes >= this.capBytes;
+    return this.queue.length >= this.released || this.queuedBytes >= this.capBytes;
   }
 
   /** The oldest items up to the byte cap (always at least one). */
@@ -156,7 +156,7 @@ export class GroupCommit<T> {
       bytes += this.queue[n]!.bytes;
       n++;
     }
-    const batch = this.queue.splice(0, n);
-    return batch;
+    this.queuedBytes -= bytes;
+    return this.queue.splice(0, n);
   }
 }
