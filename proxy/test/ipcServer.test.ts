@@ -103,6 +103,36 @@ describe('IPC server', () => {
     expect(client.arrivals).not.toEqual([...client.arrivals].sort((a, b) => a - b));
   });
 
+  test('writes to one key wait for each other, unless the engine orders them itself; a get waits for all', async () => {
+    const client = await connect();
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+    // An engine that does not order writes (S3 objects): the second put waits for the first.
+    engine.hold('a');
+    const serial = [client.send(WireOp.Put, 'a', '1'), client.send(WireOp.Put, 'a', '2')];
+    await settle();
+    expect(engine.calls).toEqual(['put a=1']);
+    engine.release('a');
+    for (const s of serial) expect((await s.response).status).toBe(WireStatus.Ok);
+    expect(engine.calls).toEqual(['put a=1', 'put a=2']);
+
+    // One that does (a log): both puts and the delete start at once, in arrival order; the get
+    // waits for all three, and the put after the get waits for the get.
+    engine.ordersWrites = true;
+    engine.calls.length = 0;
+    engine.hold('k');
+    const writes = [client.send(WireOp.Put, 'k', '1'), client.send(WireOp.Delete, 'k'), client.send(WireOp.Put, 'k', '2')];
+    const read = client.send(WireOp.Get, 'k');
+    const after = client.send(WireOp.Put, 'k', '3');
+    await settle();
+    expect(engine.calls).toEqual(['put k=1', 'delete k', 'put k=2']);
+    engine.release('k');
+    for (const w of writes) expect((await w.response).status).toBe(WireStatus.Ok);
+    expect((await read.response).value.toString()).toBe('2');
+    expect((await after.response).status).toBe(WireStatus.Ok);
+    expect(engine.calls).toEqual(['put k=1', 'delete k', 'put k=2', 'get k', 'put k=3']);
+    expect(engine.applied.filter((a) => a.startsWith('k='))).toEqual(['k=1', 'k=2', 'k=3']);
+  });
+
   test('garbage, bad, oversize and truncated frames close only their own connection', async () => {
     const good = await connect();
     let stop = false;

@@ -70,6 +70,30 @@ describe('log engine', () => {
     expect(store.stats()['s3.put']! - lone).toBe(10);
   });
 
+  test('writes to one key take effect in call order while earlier ones are in flight (ordersWrites)', async () => {
+    const prefix = uniquePrefix('log-order');
+    const engine = await open(prefix);
+    expect(engine.ordersWrites).toBe(true);
+    const segmentsBefore = engine.stats()['log.segmentsWritten']!;
+    // Called together: one batch, applied in call order.
+    await Promise.all([engine.put(b('k'), b('1')), engine.delete(b('k')), engine.put(b('k'), b('2')), engine.put(b('j'), b('1'))]);
+    expect(engine.stats()['log.segmentsWritten']! - segmentsBefore).toBe(1);
+    expect(await engine.get(b('k'))).toEqual(b('2'));
+    // Called while the previous write of the key is in its flush: the next batch, applied after.
+    const first = engine.put(b('k'), b('3'));
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    const second = engine.delete(b('j'));
+    const third = engine.put(b('j'), b('4'));
+    const fourth = engine.put(b('k'), b('5'));
+    await Promise.all([first, second, third, fourth]);
+    expect(await engine.get(b('k'))).toEqual(b('5'));
+    expect(await engine.get(b('j'))).toEqual(b('4'));
+    abandon(engine);
+    const again = await open(prefix);
+    expect(await again.get(b('k'))).toEqual(b('5'));
+    expect(await again.get(b('j'))).toEqual(b('4'));
+  });
+
   test('a size cap closes a batch early', async () => {
     const engine = await open(uniquePrefix('log-cap'), { segmentCapBytes: 10_000 });
     await Promise.all(Array.from({ length: 20 }, (_, i) => engine.put(b(`k${i}`), Buffer.alloc(4096, i))));

@@ -13,6 +13,14 @@ export interface ScanOptions {
 export interface Engine {
   /** Engine name as given to `--engine` (`object`, `log`, `memory`). */
   readonly name: string;
+  /**
+   * True when the writes (put, delete) to one key take effect in the order they were called,
+   * even while earlier ones are still in flight: a log appends them in call order. The IPC
+   * server then starts a write as soon as it arrives instead of after the key's earlier writes
+   * have finished. Absent or false (S3 objects, whose concurrent PUTs land in any order): the
+   * writes of a key run one at a time.
+   */
+  readonly ordersWrites?: boolean;
   /** Stores value under key. Resolves only when the write is durable. */
   put(key: Buffer, value: Buffer): Promise<void>;
   /** The newest value of key, or undefined when absent. */

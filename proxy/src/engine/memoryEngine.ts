@@ -8,6 +8,8 @@ import type { Engine, ScanVisitor } from './engine.js';
 
 export class MemoryEngine implements Engine {
   readonly name = 'memory';
+  /** put and delete apply before their first await: in call order. */
+  readonly ordersWrites = true;
   // latin1 maps every byte to one UTF-16 unit: a lossless, cheap Map key for arbitrary bytes.
   private readonly data = new Map<string, Buffer>();
   private counts = { puts: 0, gets: 0, deletes: 0 };

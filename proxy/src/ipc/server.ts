@@ -7,7 +7,9 @@
  *   back unchanged (utf8 would corrupt binary keys and values).
  * - Many requests are in flight per connection; responses carry the request id and go out as
  *   soon as each finishes, in any order. Requests for one key still run in arrival order
- *   (ordering.ts), and at most maxInflight engine operations run at once. A SCAN batch first
+ *   (ordering.ts): one after another, except that on an engine that orders a key's writes itself
+ *   (Engine.ordersWrites: log, memory) writes start in arrival order without waiting for the
+ *   earlier ones to finish. At most maxInflight engine operations run at once. A SCAN batch first
  *   waits for the requests on keys in its range that arrived before it, so it sees every write
  *   the guest issued before the batch (and every write that completed before the scan began).
  * - A request (a scan batch too) not answered within `requestTimeoutMs` of its arrival is answered IoError then
@@ -196,7 +198,10 @@ export class IpcServer {
       running = this.order.runAfter(inScanRange(req.key, params.end), unlessExpired(() => this.scan(req.key, params)));
     } else {
       // latin1 maps each byte to one character: a cheap, exact map key for binary keys.
-      running = this.order.run(req.key.toString('latin1'), unlessExpired(() => this.execute(req)));
+      const key = req.key.toString('latin1');
+      const task = unlessExpired(() => this.execute(req));
+      const write = req.op === WireOp.Put || req.op === WireOp.Delete;
+      running = write && this.options.engine.ordersWrites === true ? this.order.runOrderedWrite(key, task) : this.order.run(key, task);
     }
     const timeoutMs = this.options.requestTimeoutMs;
     if (timeoutMs === undefined) return running;

@@ -122,6 +122,8 @@ interface Pending {
 
 export class LogEngine implements Engine {
   readonly name = LOG_ENGINE_NAME;
+  /** put and delete take their sequence number and group-commit place when called (append). */
+  readonly ordersWrites = true;
   private readonly store: ObjectStore;
   private readonly prefix: string;
   private readonly corruptRetries: number;

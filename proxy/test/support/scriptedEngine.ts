@@ -1,7 +1,8 @@
 /**
  * An in-memory Engine for IPC server tests whose timing the test controls: operations on a held
  * key wait until the test releases it, and every operation can take a random delay. It records
- * the order in which writes were applied and how many operations ran at once.
+ * the order in which writes were applied, the order in which operations were called, and how
+ * many operations ran at once.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Engine, ScanVisitor } from '../../src/engine/engine.js';
@@ -11,6 +12,13 @@ export class ScriptedEngine implements Engine {
   readonly data = new Map<string, Buffer>();
   /** `key=value` for every applied put, in application order. */
   readonly applied: string[] = [];
+  /** `put k=v`, `get k`, `delete k` for every call, in call order. */
+  readonly calls: string[] = [];
+  /**
+   * Claim that writes to a key take effect in call order (Engine.ordersWrites). True only when
+   * the test keeps it so: no random delay, and held writes are released together, in call order.
+   */
+  ordersWrites = false;
   maxConcurrent = 0;
   randomDelayMs = 0;
   private running = 0;
@@ -42,6 +50,7 @@ export class ScriptedEngine implements Engine {
   }
 
   put(key: Buffer, value: Buffer): Promise<void> {
+    this.calls.push(`put ${key.toString('latin1')}=${value.toString('latin1')}`);
     return this.step(key, () => {
       this.data.set(key.toString('latin1'), Buffer.from(value));
       this.applied.push(`${key.toString('latin1')}=${value.toString('latin1')}`);
@@ -49,10 +58,12 @@ export class ScriptedEngine implements Engine {
   }
 
   get(key: Buffer): Promise<Buffer | undefined> {
+    this.calls.push(`get ${key.toString('latin1')}`);
     return this.step(key, () => this.data.get(key.toString('latin1')));
   }
 
   delete(key: Buffer): Promise<void> {
+    this.calls.push(`delete ${key.toString('latin1')}`);
     return this.step(key, () => {
       this.data.delete(key.toString('latin1'));
     });
