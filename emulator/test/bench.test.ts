@@ -36,6 +36,7 @@ interface Bench {
   cdfLevels: number[];
   configs: Config[];
   targets: { name: string; met: boolean | null }[];
+  ceiling: unknown;
 }
 
 describe('npm run bench', () => {
@@ -76,6 +77,8 @@ describe('npm run bench', () => {
     expect(log.dollarsPerMillionOps.s3Standard).toBeGreaterThan(0);
     // No object engine in this run: the targets cannot be evaluated.
     expect(r.targets.map((t) => t.met)).toEqual([null, null, null, null]);
+    expect(r.ceiling).toBeNull();
+    expect(stdout).toMatch(/^throughput ceiling: n\/a/m);
     for (const chart of ['throughput', 'latency-cdf', 's3-requests', 'cost']) {
       const svg = readFileSync(path.join(dir, `bench-${chart}.svg`), 'utf8');
       expect(svg).toMatch(/<svg [\s\S]*<\/svg>\s*$/);

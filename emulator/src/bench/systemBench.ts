@@ -25,16 +25,16 @@ import { describeLatencyModel, parseLatencyFlags } from '../../../proxy/src/s3/l
 import { REPO_ROOT } from '../paths.js';
 import { basePoint, buildMatrix, ENGINES, type EngineName, type MatrixOptions } from './systemMatrix.js';
 import { configResult, RESULT_CDF_LEVELS, type ConfigResult } from './systemMetrics.js';
-import { resultTable, targetsText, writeCharts, type SystemBenchResult } from './systemOutput.js';
+import { ceilingText, resultTable, targetsText, writeCharts, type SystemBenchResult } from './systemOutput.js';
 import { runConfig } from './systemRun.js';
-import { evaluateTargets } from './systemTargets.js';
+import { closedLoopCeiling, evaluateTargets } from './systemTargets.js';
 
 const NAME = 'bench';
 export const DEFAULT_OUT = path.join('docs', 'results', 'bench.json');
 const KVBENCH_IMAGE = path.join(REPO_ROOT, 'images', 'kvbench.elf');
 
-const FULL = { threads: [1, 4, 16, 64], sizes: [32, 256, 1024, 4096], reads: [0, 50, 95], ops: 1000, warmup: 128 };
-const QUICK = { threads: [1, 64], sizes: [256, 4096], reads: [0, 95], ops: 300, warmup: 64 };
+const FULL = { threads: [1, 4, 16, 64], sizes: [32, 256, 1024, 4096], reads: [0, 50, 95], ops: 1000, minOpsPerThread: 64, warmup: 128 };
+const QUICK = { threads: [1, 64], sizes: [256, 4096], reads: [0, 95], ops: 300, minOpsPerThread: 16, warmup: 64 };
 
 const DESIGN =
   'three sweeps through the base point, on every engine: all thread counts at the base size and read ratio; ' +
@@ -60,7 +60,7 @@ function parseArgs(argv: string[]) {
     .option('threads', { type: 'string', describe: `guest thread counts (default ${FULL.threads})` })
     .option('sizes', { type: 'string', describe: `value sizes in bytes, 1..4096 (default ${FULL.sizes})` })
     .option('reads', { type: 'string', describe: `read percentages (default ${FULL.reads})` })
-    .option('ops', { type: 'number', describe: `timed ops per configuration (default ${FULL.ops}, ${QUICK.ops} with --quick)` })
+    .option('ops', { type: 'number', describe: `timed ops per configuration (default ${FULL.ops} and at least ${FULL.minOpsPerThread} per thread; ${QUICK.ops} and ${QUICK.minOpsPerThread} with --quick; given: exactly this many)` })
     .option('warmup', { type: 'number', describe: `untimed ops per configuration before the clock starts (default ${FULL.warmup}, ${QUICK.warmup} with --quick)` })
     .option('rounds', { type: 'number', default: 1, describe: 'run the whole matrix this many times; each configuration reports its median round by ops/s' })
     .option('keys', { type: 'number', default: 512, describe: 'keyspace of configurations that read' })
@@ -94,6 +94,8 @@ function matrixOptions(args: ReturnType<typeof parseArgs>): MatrixOptions {
     sizes: list('sizes', (n) => n >= 1 && n <= 4096)(args.sizes) ?? defaults.sizes,
     reads: list('reads', (n) => n >= 0 && n <= 100)(args.reads) ?? defaults.reads,
     ops: positive('ops', args.ops, defaults.ops),
+    // An explicit --ops is taken as it is (at least one per thread).
+    minOpsPerThread: args.ops === undefined ? defaults.minOpsPerThread : 1,
     warmup: positive('warmup', args.warmup, defaults.warmup),
     keys: positive('keys', args.keys, 512),
   };
@@ -180,13 +182,14 @@ export async function main(argv: string[]): Promise<number> {
     cdfLevels: RESULT_CDF_LEVELS,
     configs: results,
     targets: evaluateTargets(results, model?.put),
+    ceiling: closedLoopCeiling(results),
     seconds: Math.round((performance.now() - started) / 100) / 10,
   };
   const out = path.resolve(args.out);
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
   const charts = writeCharts(result, out);
-  process.stdout.write(`S3 latency model: ${result.latencyModel?.description ?? 'off'}\n\n${resultTable(result)}\n\n${targetsText(result.targets)}\n\n`);
+  process.stdout.write(`S3 latency model: ${result.latencyModel?.description ?? 'off'}\n\n${resultTable(result)}\n\n${targetsText(result.targets)}\n${ceilingText(result.ceiling)}\n\n`);
   process.stdout.write(`results: ${path.relative(process.cwd(), out)}\ncharts: ${charts.map((c) => path.relative(process.cwd(), c)).join(', ')}\ntook ${result.seconds} s\n`);
   return results.some((r) => r.errors > 0) ? 1 : 0;
 }

@@ -22,8 +22,14 @@ export interface MatrixOptions {
   threads: number[];
   sizes: number[];
   reads: number[];
-  /** Timed ops per configuration (all threads together; at least one per thread). */
+  /** Timed ops per configuration (all threads together), but at least minOpsPerThread per thread. */
   ops: number;
+  /**
+   * Each thread's fewest timed ops. At 64 threads, 1,000 ops are 16 per thread: about 16 group
+   * commits on the log engine, where one slow PUT of the model's tail moves the result by a
+   * tenth. 64 per thread makes the many-thread points long enough to compare.
+   */
+  minOpsPerThread: number;
   /** Untimed warm-up ops per configuration (all threads together; at least one per thread). */
   warmup: number;
   /** Keyspace of configurations that read (written first, untimed, so that gets hit). */
@@ -82,7 +88,7 @@ export function buildMatrix(o: MatrixOptions): BenchConfig[] {
     o.engines.map((engine) => ({
       ...p,
       engine,
-      opsPerThread: Math.max(1, Math.ceil(o.ops / p.threads)),
+      opsPerThread: Math.max(1, o.minOpsPerThread, Math.ceil(o.ops / p.threads)),
       warmupPerThread: Math.max(1, Math.ceil(o.warmup / p.threads)),
       keys: o.keys,
       preload: p.readPct > 0,

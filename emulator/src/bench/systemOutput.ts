@@ -18,7 +18,7 @@ import { sig, textTable } from '../../../proxy/src/bench/textTable.js';
 import type { LatencyModelOptions } from '../../../proxy/src/s3/latencyModel.js';
 import type { BenchPoint, EngineName, MatrixOptions } from './systemMatrix.js';
 import type { ConfigResult } from './systemMetrics.js';
-import type { TargetResult } from './systemTargets.js';
+import type { SpeedupCeiling, TargetResult } from './systemTargets.js';
 
 export interface SystemBenchResult {
   benchmark: 'system-end-to-end';
@@ -35,6 +35,8 @@ export interface SystemBenchResult {
   cdfLevels: number[];
   configs: ConfigResult[];
   targets: TargetResult[];
+  /** The throughput ratio this run allows at all (systemTargets.ts); null when not measured. */
+  ceiling: SpeedupCeiling | null;
   seconds: number;
 }
 
@@ -78,6 +80,15 @@ export function targetsText(targets: TargetResult[]): string {
     targets,
   );
   return `targets (log vs object engine, this run):\n${rows}`;
+}
+
+export function ceilingText(c: SpeedupCeiling | null): string {
+  if (c === null) return 'throughput ceiling: n/a (needs the log engine at 1 thread and the object engine at 64 threads)';
+  return (
+    `throughput ceiling: 64 closed-loop threads each wait at least one segment PUT per put (${sig(c.segmentPutMs)} ms p50 at 1 thread), ` +
+    `so a log engine that acknowledges durable writes does at most ${c.logOpsPerSecond} ops/s here: ` +
+    `${sig(c.ratio)}× the object engine's ${sig(c.objectOpsPerSecond)} ops/s`
+  );
 }
 
 function subtitle(result: SystemBenchResult): string {

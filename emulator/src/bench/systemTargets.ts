@@ -7,6 +7,11 @@
  * and at 1 thread, a put latency (p50) within 1.2× of the object engine's: group commit must
  * not delay a writer that has nothing to be batched with.
  * A target whose configurations were not measured (other --engines/--threads/...) is "n/a".
+ *
+ * Beside them, the ceiling this run puts on the throughput ratio (closedLoopCeiling): kvbench's
+ * threads form a closed loop, so a configuration's ops/s is threads ÷ mean put latency (Little's
+ * law), and a log engine that acknowledges a put only once its segment is in S3 cannot have a
+ * put latency below one segment PUT. That ceiling is what the 5× target has to fit under.
  */
 import type { LatencyDistribution } from '../../../proxy/src/s3/latencyModel.js';
 import type { ConfigResult } from './systemMetrics.js';
@@ -57,6 +62,31 @@ export function evaluateTargets(results: ConfigResult[], modelPut: LatencyDistri
       log1 !== undefined && obj1 !== undefined ? `t=1, 256 B puts: ${log1.latencyMs.putP50} ms vs ${obj1.latencyMs.putP50} ms` : 't=1, 256 B puts: not measured',
     ),
   ];
+}
+
+export interface SpeedupCeiling {
+  /** One segment PUT as seen from the guest: the log engine's put p50 at 1 thread, in ms. */
+  segmentPutMs: number;
+  /** The most a durable log engine can do at 64 threads: 64 ÷ segmentPutMs. */
+  logOpsPerSecond: number;
+  /** The object engine's measured ops/s at 64 threads. */
+  objectOpsPerSecond: number;
+  /** logOpsPerSecond ÷ objectOpsPerSecond: the highest log ÷ object throughput ratio this run allows. */
+  ratio: number;
+}
+
+/**
+ * The highest log ÷ object throughput ratio this run allows (see the header), or null when the
+ * configurations it needs were not measured. The median is used for the segment PUT, not the
+ * mean: the model's distribution is skewed (its mean is above its median), so this errs high.
+ */
+export function closedLoopCeiling(results: ConfigResult[]): SpeedupCeiling | null {
+  const log1 = find(results, 'log', 1);
+  const obj64 = find(results, 'object', 64);
+  if (log1 === undefined || obj64 === undefined || log1.latencyMs.putP50 <= 0 || obj64.opsPerSecond <= 0) return null;
+  const segmentPutMs = log1.latencyMs.putP50;
+  const logOpsPerSecond = Math.round((64 * 1000) / segmentPutMs);
+  return { segmentPutMs, logOpsPerSecond, objectOpsPerSecond: obj64.opsPerSecond, ratio: Math.round((logOpsPerSecond / obj64.opsPerSecond) * 100) / 100 };
 }
 
 function target(name: string, measured: number | null, text: string, ok: (v: number) => boolean, detail: string): TargetResult {
