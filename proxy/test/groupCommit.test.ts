@@ -1,6 +1,6 @@
 // GroupCommit on its own, with a fake flush: closed-loop writers share flushes instead of
 // splitting into two alternating cohorts (the gather wait), a lone writer never waits, and
-// writers that cannot come back (held behind a queued write to their key) do not hold a flush.
+// writers that cannot come back (a get held behind a queued write to its key) do not hold a flush.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GroupCommit, GATHER_MAX_MS, GATHER_QUIET_MS } from '../src/log/groupCommit.js';
 
@@ -70,7 +70,7 @@ describe('GroupCommit', () => {
     const writers = 16;
     const held = 3;
     // Round 1: all 16 in one flush. Round 2: 13 come straight back; the other 3 are held (as the
-    // IPC server holds a write to a key already queued) until one of those 13 is durable.
+    // IPC server holds a get of a key with a write queued) until one of those 13 is durable.
     const first = await Promise.all(Array.from({ length: writers }, (_, w) => commit.submit(w, 1)));
     expect(first).toHaveLength(writers);
     const back = Array.from({ length: writers - held }, (_, w) => commit.submit(w, 1));

@@ -12,14 +12,14 @@
  * the others queue behind it — so each write waits for two flushes and a PUT carries N/2 writes.
  * A lone writer released alone finds itself queued and never waits.
  *
- * Some released writers cannot come back during the gather: the IPC server runs writes to one
- * key one after another, so a writer whose next key is already queued here waits for the very
- * flush that is gathering. With 64 writers on 512–1,000 keys that is a few writers in almost
- * every cycle, and waiting for all of them made nearly every flush sit out its whole timeout
- * (10 ms of a ~40 ms cycle). So the gather also ends once most of the released writers
- * (GATHER_MOST) are queued and none arrived for GATHER_QUIET_MS: released writers come back
- * together (one IRQ wakes them, and the hypervisor relays what they submit in one write), so a
- * quiet millisecond after most of them means the rest are not on their way.
+ * Some released writers cannot come back during the gather: a writer whose next request is a
+ * get of a key with a write queued here waits (in the IPC server) for the very flush that is
+ * gathering, and a guest thread may simply be busy elsewhere. Waiting for every one of them made
+ * nearly every flush sit out its whole timeout (10 ms of a ~40 ms cycle, when the server still
+ * held a key's writes back behind each other). So the gather also ends once most of the released
+ * writers (GATHER_MOST) are queued and none arrived for GATHER_QUIET_MS: released writers come
+ * back together (one IRQ wakes them, and the hypervisor relays what they submit in one write),
+ * so a quiet millisecond after most of them means the rest are not on their way.
  *
  * Each submitted item's promise settles with its batch: resolved once flush() resolved (the
  * batch, and every batch before it, is durable), rejected with flush()'s error otherwise. A
