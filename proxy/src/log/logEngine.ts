@@ -10,28 +10,27 @@
  * resolved only after the index holds its record, so a get that starts after a put resolved
  * sees it (or something newer).
  *
- * A failed segment PUT fails exactly the writes in it; its number is never reused (the next
- * segment gets the next number and links to the newest durable segment, so recovery knows the
- * failed one is off the chain whether or not it landed).
+ * A failed segment PUT fails exactly the writes in it, and its number is tried again by the
+ * next batch: if the failed PUT landed after all, its writes take effect first
+ * (segmentPublisher.ts).
  */
-import { performance } from 'node:perf_hooks';
 import type { Engine, ScanOptions, ScanVisitor } from '../engine/engine.js';
 import type { ObjectStore } from '../s3/objectStore.js';
 import { Checkpointer, type Snapshot } from './checkpointer.js';
-import { CorruptionError, describeLocation, FORMAT_VERSION, locationName, RECORD_HEADER_BYTES, RecordType, segmentName } from './format.js';
+import { CorruptionError, describeLocation, FORMAT_VERSION, locationName, RECORD_HEADER_BYTES, RecordType } from './format.js';
 import { Compactor, type CompactionOptions, type CompactionReport } from './compaction.js';
 import { GarbageCollector, type GcOptions, type GcRunReport } from './gc.js';
 import { GroupCommit } from './groupCommit.js';
 import { KeyIndex, keyString, type IndexEntry } from './keyIndex.js';
-import { LatencyWindow } from './latency.js';
 import { Maintenance } from './maintenance.js';
-import { claimEpoch, FencedError, isPreconditionFailed, newestEpoch, probeConditionalWrites, writeFence, type ConditionalWrites } from './fencing.js';
+import { claimEpoch, FencedError, probeConditionalWrites, writeFence } from './fencing.js';
 import { claimPrefix } from './marker.js';
 import { readChecked, type ReadCounters } from './objectReader.js';
 import { scanIndex } from './logScan.js';
 import { recover, type RecoveredState, type RecoveryReport } from './recovery.js';
 import { decodeRecordExact } from './segmentReader.js';
-import { encodeRecord, encodeSegment, type EncodedSegment, type SegmentLink } from './segmentWriter.js';
+import { SegmentPublisher, type DurableSegment, type WriterFence } from './segmentPublisher.js';
+import { encodeRecord, type SegmentLink } from './segmentWriter.js';
 import { ValueCache } from './valueCache.js';
 
 export const LOG_ENGINE_NAME = 'log';
@@ -74,11 +73,7 @@ export interface LogEngineOptions {
   log?: (line: string) => void;
 }
 
-/** How openLogEngine fenced older writers (fencing.ts). */
-export interface WriterFence {
-  epoch: number;
-  conditionalWrites: ConditionalWrites;
-}
+export type { WriterFence } from './segmentPublisher.js';
 
 export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_SEGMENT_CAP_BYTES = 4 * 1024 * 1024;
@@ -100,13 +95,6 @@ export async function openLogEngine(options: LogEngineOptions): Promise<LogEngin
     concurrency: options.recoveryConcurrency ?? 16,
   });
   return new LogEngine(options, state, { epoch, conditionalWrites }, fence?.listed);
-}
-
-/** A segment whose PUT failed: it may have landed, so its number is tried again, never skipped. */
-interface FailedSegment {
-  number: number;
-  segment: EncodedSegment;
-  batch: Pending[];
 }
 
 interface Pending {
@@ -131,24 +119,15 @@ export class LogEngine implements Engine {
   private readonly index: KeyIndex;
   private readonly cache: ValueCache;
   private readonly commit: GroupCommit<Pending>;
+  /** Batches to segment objects: the chain's head, failed PUTs, fencing. */
+  private readonly segments: SegmentPublisher<Pending>;
   private readonly checkpointer: Checkpointer;
   private readonly recovery: RecoveryReport;
-  private readonly flushLatency = new LatencyWindow(4096);
   private readonly reads: ReadCounters = { corruptRetries: 0 };
-  private head: SegmentLink;
-  private nextSegment: number;
   private nextSeq: number;
   /** Highest sequence number in a durable segment. */
   private lastSeq: number;
   private closed = false;
-  /** Why this writer stopped: a newer writer fenced it. */
-  private fencedBy: string | undefined;
-  /**
-   * The failed PUTs of the next segment number, oldest first (fencing.ts: numbers are never
-   * skipped). All of them, not only the last: a PUT that timed out may still land later (an
-   * endpoint that stalled, then resumed), and any one of them may be the object found there.
-   */
-  private failed: FailedSegment[] = [];
   private readonly log: (line: string) => void;
   /** Writes accepted but not yet settled, per key (garbage collection must not copy over them). */
   private readonly pending = new Map<string, number>();
@@ -161,8 +140,6 @@ export class LogEngine implements Engine {
     gets: 0,
     deletes: 0,
     segmentsWritten: 0,
-    flushFailures: 0,
-    writesFailed: 0,
     recordsWritten: 0,
     maxRecordsPerSegment: 0,
     bytesWritten: 0,
@@ -185,12 +162,19 @@ export class LogEngine implements Engine {
     this.corruptRetries = options.corruptRetries ?? 3;
     this.checkpointOnClose = options.checkpointOnClose ?? true;
     this.index = state.index;
-    this.head = state.head;
-    this.nextSegment = state.nextSegment;
     this.nextSeq = state.nextSeq;
     this.lastSeq = state.lastSeq;
     this.recovery = state.report;
     this.cache = new ValueCache(options.cacheBytes ?? DEFAULT_CACHE_BYTES);
+    this.segments = new SegmentPublisher({
+      store: this.store,
+      prefix: this.prefix,
+      writer,
+      head: state.head,
+      nextNumber: state.nextSegment,
+      recordOf: (p) => p.record,
+      log: this.log,
+    });
     this.commit = new GroupCommit((batch) => this.flush(batch), options.segmentCapBytes ?? DEFAULT_SEGMENT_CAP_BYTES);
     this.checkpointer = new Checkpointer({
       store: this.store,
@@ -210,7 +194,7 @@ export class LogEngine implements Engine {
         corruptRetries: this.corruptRetries,
         counters: this.reads,
         index: this.index,
-        headNumber: () => this.head.number,
+        headNumber: () => this.segments.head.number,
         rewrite: (key, bytes, value, expect) => this.rewrite(key, bytes, value, expect),
         dropTombstone: (key, expect) => this.index.remove(key, expect),
         checkpointNow: () => this.checkpointAfterMaintenance(),
@@ -226,7 +210,7 @@ export class LogEngine implements Engine {
         counters: this.reads,
         index: this.index,
         cache: this.cache,
-        headNumber: () => this.head.number,
+        headNumber: () => this.segments.head.number,
         checkpointNow: () => this.checkpointAfterMaintenance(),
         pruneCheckpointsBefore: (n) => this.checkpointer.pruneBefore(n),
       },
@@ -253,7 +237,7 @@ export class LogEngine implements Engine {
 
   async get(key: Buffer): Promise<Buffer | undefined> {
     this.counts.gets++;
-    if (this.fencedBy !== undefined) throw new FencedError(this.fencedBy);
+    if (this.segments.fencedBy !== undefined) throw new FencedError(this.segments.fencedBy);
     const k = keyString(key);
     for (;;) {
       const entry = this.index.get(k);
@@ -277,7 +261,7 @@ export class LogEngine implements Engine {
   /** Range scan over the index (logScan.ts): unsigned byte order, newest values, in batches. */
   scan(start: Buffer, end: Buffer | undefined, visit: ScanVisitor, options: ScanOptions = {}): Promise<number> {
     this.counts.scans++;
-    if (this.fencedBy !== undefined) return Promise.reject(new FencedError(this.fencedBy));
+    if (this.segments.fencedBy !== undefined) return Promise.reject(new FencedError(this.segments.fencedBy));
     return scanIndex(
       {
         index: this.index,
@@ -313,17 +297,17 @@ export class LogEngine implements Engine {
       'engine.deletes': c.deletes,
       'log.indexEntries': this.index.size,
       'log.segmentsWritten': c.segmentsWritten,
-      'log.flushFailures': c.flushFailures,
-      'log.writesFailed': c.writesFailed,
+      'log.flushFailures': this.segments.counts.flushFailures,
+      'log.writesFailed': this.segments.counts.writesFailed,
       'log.recordsWritten': c.recordsWritten,
       'log.writesPerPutMean': c.segmentsWritten === 0 ? 0 : round(c.recordsWritten / c.segmentsWritten),
       'log.writesPerPutMax': c.maxRecordsPerSegment,
       'log.bytesWritten': c.bytesWritten,
       'log.queued': this.commit.queued,
       'log.gatherWaits': this.commit.gathers,
-      'log.flushP50Ms': round(this.flushLatency.percentile(50)),
-      'log.flushP99Ms': round(this.flushLatency.percentile(99)),
-      'log.flushMaxMs': round(this.flushLatency.max),
+      'log.flushP50Ms': round(this.segments.latency.percentile(50)),
+      'log.flushP99Ms': round(this.segments.latency.percentile(99)),
+      'log.flushMaxMs': round(this.segments.latency.max),
       'log.cacheHits': this.cache.counts.hits,
       'log.cacheMisses': this.cache.counts.misses,
       'log.cacheEvictions': this.cache.counts.evictions,
@@ -338,7 +322,7 @@ export class LogEngine implements Engine {
       'log.corruptionDetected': c.corruptionDetected,
       'log.epoch': this.writer.epoch,
       'log.conditionalWrites': this.writer.conditionalWrites === 'honoured' ? 1 : 0,
-      'log.fenced': this.fencedBy === undefined ? 0 : 1,
+      'log.fenced': this.segments.fencedBy === undefined ? 0 : 1,
       'log.scans': c.scans,
       'log.scanKeys': c.scanKeys,
       'log.readRetries': c.readRetries,
@@ -367,12 +351,12 @@ export class LogEngine implements Engine {
 
   /** The newest durable segment (for tests and tools). */
   get chainHead(): SegmentLink {
-    return this.head;
+    return this.segments.head;
   }
 
   private append(type: RecordType, key: Buffer, value: Buffer, k = keyString(key), copyOf?: number): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the log engine is closed'));
-    if (this.fencedBy !== undefined) return Promise.reject(new FencedError(this.fencedBy));
+    if (this.segments.fencedBy !== undefined) return Promise.reject(new FencedError(this.segments.fencedBy));
     const seq = this.nextSeq++;
     const record = encodeRecord(seq, type, key, value);
     this.pending.set(k, (this.pending.get(k) ?? 0) + 1);
@@ -404,16 +388,6 @@ export class LogEngine implements Engine {
       : [`writer fencing: OFF (the endpoint ignores If-None-Match): a second proxy on this bucket and prefix is not stopped; run one per prefix`];
   }
 
-  /** Stops this writer if a newer epoch exists. */
-  private async checkFenced(): Promise<void> {
-    if (this.writer.epoch === 0) return;
-    const newest = await newestEpoch(this.store, this.prefix).catch(() => this.writer.epoch);
-    if (newest > this.writer.epoch && this.fencedBy === undefined) {
-      this.fencedBy = `fenced: a newer writer (epoch ${newest}) opened this prefix; this one (epoch ${this.writer.epoch}) has stopped`;
-      this.log(`hermitkv-proxy: ${this.fencedBy}`);
-    }
-  }
-
   /**
    * Garbage collection and compaction change where the index points without writing to the
    * chain, so the newest checkpoint may already cover the head and yet point into what they want
@@ -427,75 +401,15 @@ export class LogEngine implements Engine {
   }
 
   /** Writes one batch as the next segment; on success applies it to the index and cache. */
-  private async flush(items: Pending[]): Promise<void> {
-    const batch = items.filter((p) => p.seal === undefined);
-    if (this.fencedBy !== undefined) throw new FencedError(this.fencedBy);
-    for (;;) {
-      const number = this.nextSegment;
-      const segment = encodeSegment(
-        number,
-        this.head,
-        batch.map((p) => p.record),
-      );
-      const started = performance.now();
-      let outcome: 'stored' | FailedSegment;
-      try {
-        outcome = await this.putSegment(number, segment.body);
-      } catch (err) {
-        this.counts.flushFailures++;
-        this.counts.writesFailed += batch.length;
-        if (!(err instanceof FencedError)) {
-          if (this.failed[0]?.number !== number) this.failed = [];
-          this.failed.push({ number, segment, batch });
-        }
-        const why = err instanceof Error ? err.message : String(err);
-        throw new Error(`segment ${number} with ${batch.length} writes may or may not have been stored: ${why}`, { cause: err });
-      }
-      this.flushLatency.add(performance.now() - started);
-      if (outcome !== 'stored') {
-        // An earlier PUT of this number, reported failed, landed after all: its writes took
-        // effect (which "failed" allows); the other failed ones never will. This batch goes to
-        // the next number.
-        const earlier = outcome;
-        this.failed = [];
-        this.applySegment(earlier.number, earlier.segment, earlier.batch);
-        continue;
-      }
-      this.failed = [];
-      this.applySegment(number, segment, batch);
-      return;
-    }
+  private flush(items: Pending[]): Promise<void> {
+    return this.segments.publish(
+      items.filter((p) => p.seal === undefined),
+      (durable) => this.applySegment(durable),
+    );
   }
 
-  /**
-   * PUTs segment `number` as a conditional create. Resolves 'stored', or 'earlier' when the object
-   * there is the earlier failed PUT of this number. Rejects with the S3 failure, or with a
-   * FencedError when another writer holds the number (a newer writer's fence).
-   */
-  private async putSegment(number: number, body: Buffer): Promise<'stored' | FailedSegment> {
-    const name = segmentName(this.prefix, number);
-    try {
-      await this.store.put(name, body, { ifNoneMatch: true });
-      return 'stored';
-    } catch (err) {
-      if (!isPreconditionFailed(err)) throw err;
-      const stored = await this.store.get(name);
-      if (stored?.equals(body)) return 'stored'; // our own PUT, retried after its response was lost
-      const earlier = this.failed.find((f) => f.number === number && stored?.equals(f.segment.body));
-      if (earlier !== undefined) return earlier;
-      await this.checkFenced();
-      if (this.fencedBy === undefined) {
-        this.fencedBy = `stopped: segment ${number} was written by another writer of this prefix (epoch ${this.writer.epoch} is still the newest)`;
-        this.log(`hermitkv-proxy: ${this.fencedBy}`);
-      }
-      throw new FencedError(this.fencedBy);
-    }
-  }
-
-  /** A durable segment: the new head; its records go into the index and cache. */
-  private applySegment(number: number, segment: EncodedSegment, batch: Pending[]): void {
-    this.nextSegment = number + 1;
-    this.head = { number, headerCrc: segment.headerCrc };
+  /** A durable segment: its records go into the index and cache. */
+  private applySegment({ number, segment, batch }: DurableSegment<Pending>): void {
     batch.forEach((p, i) => {
       const keyLength = Buffer.byteLength(p.key, 'latin1');
       const valueLength = p.record.length - RECORD_HEADER_BYTES - keyLength;
@@ -516,7 +430,7 @@ export class LogEngine implements Engine {
 
   private snapshot(): Snapshot {
     return {
-      meta: { covered: this.head.number, coveredCrc: this.head.headerCrc, lastSeq: this.lastSeq },
+      meta: { covered: this.segments.head.number, coveredCrc: this.segments.head.headerCrc, lastSeq: this.lastSeq },
       entries: this.index.snapshot(),
     };
   }
