@@ -7,6 +7,8 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { ConfigResult } from '../src/bench/systemMetrics.js';
+import { closedLoopCeiling, evaluateTargets } from '../src/bench/systemTargets.js';
 import { requireImage } from './support/runCli.js';
 
 interface Config {
@@ -87,4 +89,22 @@ describe('npm run bench', () => {
       expect(readFileSync(png).subarray(1, 4).toString('latin1')).toBe('PNG');
     }
   }, 60_000);
+
+  it('derives the targets and the closed-loop ceiling from the base point and the 1-thread point', () => {
+    // Only the fields the targets read; the rest of a result does not enter them.
+    const result = (engine: 'log' | 'object', threads: number, opsPerSecond: number, putP50: number, putP99: number, s3PutsPerPut: number): ConfigResult =>
+      ({ engine, threads, sizeBytes: 256, readPct: 0, opsPerSecond, latencyMs: { getP50: 0, getP99: 0, putP50, putP99 }, s3PutsPerPut }) as ConfigResult;
+    const results = [result('log', 1, 40, 25, 90, 1), result('object', 1, 41, 24, 80, 1), result('log', 64, 2000, 31, 120, 1 / 64), result('object', 64, 400, 160, 400, 1)];
+    // 64 threads ÷ 25 ms = 2,560 ops/s, 6.4× the object engine's 400.
+    expect(closedLoopCeiling(results)).toEqual({ segmentPutMs: 25, logOpsPerSecond: 2560, objectOpsPerSecond: 400, ratio: 6.4 });
+    expect(closedLoopCeiling(results.filter((r) => r.threads === 64))).toBeNull();
+    const targets = evaluateTargets(results, { p50Ms: 20, p99Ms: 80 });
+    expect(targets.map((t) => [t.measured, t.met])).toEqual([
+      [64, true],
+      [5, true],
+      [1.5, true],
+      [1.042, true],
+    ]);
+    expect(evaluateTargets(results.map((r) => (r.engine === 'log' && r.threads === 64 ? { ...r, opsPerSecond: 1900 } : r)), undefined)[1]).toMatchObject({ measured: 4.75, met: false });
+  });
 });
