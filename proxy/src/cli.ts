@@ -4,6 +4,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { strictCli } from './cliArgs.js';
 import { DEFAULT_ENGINE, engineNames } from './engine/registry.js';
 import { defaultSocketPath } from './ipc/socketPath.js';
 import { DEFAULT_DATA_DIR, DEFAULT_MAX_INFLIGHT, startProxy, type RunningProxy } from './proxy.js';
@@ -19,7 +20,7 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-const argv = yargs(hideBin(process.argv))
+const args = yargs(hideBin(process.argv))
   .scriptName('npm run proxy --')
   .usage('$0 [options]\n\nThe hermitkv proxy (backend driver): serves key-value requests on a Unix socket and stores them in S3.')
   .option('engine', { type: 'string', default: DEFAULT_ENGINE, describe: `storage engine: ${engineNames().join(' | ')}` })
@@ -45,13 +46,8 @@ const argv = yargs(hideBin(process.argv))
   .option('s3-deadline', { type: 'number', describe: 'an S3 operation, retries included, fails after this many ms (default 5000)' })
   .option('gc-every', { type: 'number', describe: 'log engine: background garbage collection every N segments (0: off; default 256)' })
   .option('compact-every', { type: 'number', describe: 'log engine: background compaction into sorted runs, considered every N segments (0: off; default 256)' })
-  .option('stats', { type: 'boolean', default: false, describe: 'print statistics when the proxy stops' })
-  .strict()
-  .help()
-  .version(false)
-  .wrap(Math.min(110, process.stdout.columns ?? 100))
-  .fail((message: string | undefined, err: Error | undefined) => fail(`${message ?? err?.message ?? 'bad arguments'} (see --help)`))
-  .parseSync();
+  .option('stats', { type: 'boolean', default: false, describe: 'print statistics when the proxy stops' });
+const argv = strictCli(args, fail).parseSync();
 
 let latency: LatencyModelOptions | undefined;
 let reliability: Reliability;

@@ -25,6 +25,12 @@ async function connect(): Promise<WireClient> {
   return client;
 }
 
+/** Replaces the server with one that answers IoError to a request unanswered after ms. */
+async function restartWithRequestTimeout(ms: number): Promise<void> {
+  await server.close();
+  server = await IpcServer.start({ socketPath, engine, maxInflight: 8, requestTimeoutMs: ms, log: (line) => logLines.push(line) });
+}
+
 beforeEach(async () => {
   dir = tempDir('ipc');
   socketPath = path.join(dir, 'proxy.sock');
@@ -198,8 +204,7 @@ describe('IPC server', () => {
   });
 
   test('a scan batch queued behind a stuck write on a key in its range gets IoError in time and never runs', async () => {
-    await server.close();
-    server = await IpcServer.start({ socketPath, engine, maxInflight: 8, requestTimeoutMs: 300, log: (line) => logLines.push(line) });
+    await restartWithRequestTimeout(300);
     engine.hold('m-slow');
     const client = await connect();
     const started = performance.now();
@@ -221,8 +226,7 @@ describe('IPC server', () => {
   });
 
   test('a request unanswered within requestTimeoutMs gets IoError; one still queued then is never run', async () => {
-    await server.close();
-    server = await IpcServer.start({ socketPath, engine, maxInflight: 8, requestTimeoutMs: 300, log: (line) => logLines.push(line) });
+    await restartWithRequestTimeout(300);
     engine.hold('slow');
     const client = await connect();
     const started = performance.now();

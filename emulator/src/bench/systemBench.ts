@@ -21,6 +21,7 @@ import { hideBin } from 'yargs/helpers';
 import { describeMachine, machineFacts } from '../../../proxy/src/bench/machine.js';
 import { S3_PRICES } from '../../../proxy/src/bench/prices.js';
 import { Progress } from '../../../proxy/src/bench/progress.js';
+import { strictCli } from '../../../proxy/src/cliArgs.js';
 import { describeLatencyModel, parseLatencyFlags } from '../../../proxy/src/s3/latencyFlags.js';
 import { REPO_ROOT } from '../paths.js';
 import { basePoint, buildMatrix, ENGINES, type EngineName, type MatrixOptions } from './systemMatrix.js';
@@ -52,7 +53,7 @@ function list(name: string, allowed: (n: number) => boolean) {
 }
 
 function parseArgs(argv: string[]) {
-  return yargs(argv)
+  const args = yargs(argv)
     .scriptName('npm run bench --')
     .usage('$0 [options]\n\nThe whole system from the guest: kvbench in v86 → hypervisor → proxy → S3, per engine and configuration.')
     .option('quick', { type: 'boolean', default: false, describe: `a small matrix (threads ${QUICK.threads}, sizes ${QUICK.sizes}, reads ${QUICK.reads}, ${QUICK.ops} ops): under 3 minutes` })
@@ -67,15 +68,10 @@ function parseArgs(argv: string[]) {
     .option('latency', { type: 'boolean', default: true, describe: 'the S3 latency model (--no-latency: plain loopback S3)' })
     .option('s3-latency', { type: 'string', default: '20/80', describe: 'the model: P50[/P99] ms, put=…,get=…[,seed=N] (see npm run proxy -- --help)' })
     .option('s3-rate-limit', { type: 'string', default: 'on', describe: 'per-prefix rate limit: on (3500 PUT/5500 GET per s), off, PUT/GET' })
-    .option('out', { type: 'string', default: DEFAULT_OUT, describe: 'JSON results; charts are written beside it' })
-    .strict()
-    .help()
-    .version(false)
-    .wrap(Math.min(110, process.stdout.columns ?? 100))
-    .fail((message: string | undefined, err: Error | undefined) => {
-      throw new Error(`${message ?? err?.message ?? 'bad arguments'} (see --help)`);
-    })
-    .parseSync();
+    .option('out', { type: 'string', default: DEFAULT_OUT, describe: 'JSON results; charts are written beside it' });
+  return strictCli(args, (message) => {
+    throw new Error(message);
+  }).parseSync();
 }
 
 function matrixOptions(args: ReturnType<typeof parseArgs>): MatrixOptions {

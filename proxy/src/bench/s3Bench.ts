@@ -18,6 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { strictCli } from '../cliArgs.js';
 import { DEFAULT_BUCKET, DEFAULT_PREFIX, endpointLabel, prepareBucket, resolveS3Config, storeOptions } from '../s3/config.js';
 import { startEmbeddedEndpoint, type EmbeddedEndpoint } from '../s3/embeddedEndpoint.js';
 import { describeLatencyModel, parseLatencyFlags } from '../s3/latencyFlags.js';
@@ -56,7 +57,7 @@ function benchModel(latency: string, rateLimit: string): { options: LatencyModel
 }
 
 function parseArgs(argv: string[]) {
-  return yargs(argv)
+  const args = yargs(argv)
     .scriptName('npm run bench:s3 --')
     .usage('$0 [options]\n\nPUTs 32 B – 1 KiB objects to S3 at concurrency 1/4/16/64, without and with the S3 latency model.')
     .option('quick', { type: 'boolean', default: false, describe: `a small run (${QUICK_OPS} PUTs per cell, at least 2 × concurrency)` })
@@ -66,15 +67,10 @@ function parseArgs(argv: string[]) {
     .option('prefix', { type: 'string', default: DEFAULT_PREFIX, describe: 'objects go under <prefix>s3bench/<run id>/' })
     .option('s3-latency', { type: 'string', default: '20/80', describe: 'the model arm\'s delays: P50[/P99] ms, put=…,get=…[,seed=N], or "off" (plain arm only)' })
     .option('s3-rate-limit', { type: 'string', default: 'on', describe: 'the model arm\'s per-prefix rate limit: on (3500 PUT/5500 GET per s), off, PUT/GET' })
-    .option('out', { type: 'string', default: DEFAULT_OUT, describe: 'JSON results; charts are written beside it' })
-    .strict()
-    .help()
-    .version(false)
-    .wrap(Math.min(110, process.stdout.columns ?? 100))
-    .fail((message: string | undefined, err: Error | undefined) => {
-      throw new StartupError(`${message ?? err?.message ?? 'bad arguments'} (see --help)`);
-    })
-    .parseSync();
+    .option('out', { type: 'string', default: DEFAULT_OUT, describe: 'JSON results; charts are written beside it' });
+  return strictCli(args, (message) => {
+    throw new StartupError(message);
+  }).parseSync();
 }
 
 export async function main(argv: string[]): Promise<void> {
